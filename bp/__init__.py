@@ -1,0 +1,50 @@
+r"""bp: back propagation for a fully connected network, derived and checked step by step.
+
+Conventions (from the source document): layers are numbered 1..L with layer 1
+the input; ``net.W[l]`` and ``net.b[l]`` exist for l = 2..L; samples are the
+columns of X (n_in, m) and Y (n_out, m); losses and gradients sum over the
+samples unless ``reduction="mean"``.
+"""
+
+from bp.activations import ACTIVATIONS, get_activation
+from bp.backward import (
+    backward,
+    bias_gradient,
+    gradients,
+    hidden_delta,
+    output_delta,
+    weight_gradient,
+)
+from bp.forward import forward, layer_forward, loss, predict
+from bp.gradcheck import gradient_check, numerical_gradients, relative_error
+from bp.losses import LOSSES, get_loss
+from bp.network import Network
+from bp.train import History, max_change, train, train_per_sample, update
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ACTIVATIONS",
+    "LOSSES",
+    "History",
+    "Network",
+    "backward",
+    "bias_gradient",
+    "forward",
+    "get_activation",
+    "get_loss",
+    "gradient_check",
+    "gradients",
+    "hidden_delta",
+    "layer_forward",
+    "loss",
+    "max_change",
+    "numerical_gradients",
+    "output_delta",
+    "predict",
+    "relative_error",
+    "train",
+    "train_per_sample",
+    "update",
+    "weight_gradient",
+]

@@ -1,0 +1,90 @@
+"""Argument checks shared by the public functions.
+
+Every message names the argument, what it got and what was expected. Nothing
+is transposed, broadcast or cast in a way that loses information.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+REDUCTIONS = ("sum", "mean")
+
+
+def as_samples(name: str, value, rows: int, rows_name: str, dtype) -> np.ndarray:
+    """Return ``value`` as a finite 2-D array of shape (rows, m), samples as columns."""
+    arr = np.asarray(value)
+    if arr.dtype == object or not (
+        np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.bool_)
+    ):
+        raise TypeError(f"{name} must be a numeric array; got dtype {arr.dtype}")
+    if np.iscomplexobj(arr):
+        raise TypeError(f"{name} must be real; got complex dtype {arr.dtype}")
+    if arr.ndim != 2:
+        hint = f" (one sample: {name}.reshape(-1, 1))" if arr.ndim == 1 else ""
+        raise ValueError(
+            f"{name} must be 2-D with shape ({rows_name}={rows}, m), samples as columns; "
+            f"got {arr.ndim}-D shape {arr.shape}{hint}"
+        )
+    if arr.shape[0] != rows:
+        if arr.shape[1] == rows:
+            raise ValueError(
+                f"{name} has shape {arr.shape}: samples look like rows, but bp takes samples "
+                f"as columns, shape ({rows_name}={rows}, m); pass {name}.T"
+            )
+        raise ValueError(
+            f"{name} has shape {arr.shape}; "
+            f"expected ({rows_name}={rows}, m) with samples as columns"
+        )
+    if arr.shape[1] == 0:
+        raise ValueError(f"{name} has shape {arr.shape}: it holds no samples (m = 0)")
+    arr = arr.astype(dtype, copy=False)
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        r, c = np.argwhere(bad)[0]
+        raise ValueError(
+            f"{name} must be finite; it has {int(bad.sum())} NaN or inf value(s), "
+            f"the first at {name}[{r}, {c}] = {arr[r, c]}"
+        )
+    return arr
+
+
+def check_data(net, X, Y=None):
+    """Check X (n_in, m) and, if given, Y (n_out, m) against ``net`` and each other."""
+    X = as_samples("X", X, net.sizes[0], "n_in", net.dtype)
+    if Y is None:
+        return X
+    Y = as_samples("Y", Y, net.sizes[-1], "n_out", net.dtype)
+    if Y.shape[1] != X.shape[1]:
+        raise ValueError(
+            f"X and Y must hold the same number of samples (columns); "
+            f"got X with m={X.shape[1]} and Y with m={Y.shape[1]}"
+        )
+    return X, Y
+
+
+def check_reduction(reduction: str) -> str:
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"reduction={reduction!r}; expected 'sum' (the document) or 'mean'")
+    return reduction
+
+
+def check_integer(name: str, value, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer >= {minimum}; got {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}; got {value}")
+    return int(value)
+
+
+def check_real(name: str, value, *, positive: bool) -> float:
+    """A finite real number, > 0 if ``positive`` else >= 0."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number; got {value!r}")
+    value = float(value)
+    if not np.isfinite(value) or value < 0 or (positive and value == 0):
+        expected = "> 0" if positive else ">= 0"
+        raise ValueError(f"{name} must be finite and {expected}; got {value}")
+    return value

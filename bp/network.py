@@ -1,0 +1,117 @@
+r"""The network: layer sizes, the weights W^l and the biases b^l.
+
+The document numbers layers 1..L, with layer 1 the input. Layer l ≥ 2 has a
+weight matrix W^l of shape (n_l, n_{l-1}) and a bias column b^l of shape
+(n_l, 1), so that z^l = W^l a^{l-1} + b^l. bp indexes them by the document's l:
+``net.W[2]`` is the first weight matrix and ``net.W[net.L]`` the last.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Sequence
+
+import numpy as np
+
+from bp.activations import Activation, get_activation
+from bp.losses import Loss, get_loss
+
+
+class Layers(dict):
+    """A dict keyed by the document's layer number l = 2..L, with a helpful KeyError."""
+
+    def __missing__(self, l):
+        raise KeyError(f"layer {l!r} has no parameters: layers with W^l, b^l are l = {list(self)}")
+
+
+class Network:
+    r"""A fully connected network with layers l = 1..L.
+
+    Parameters
+    ----------
+    sizes : the number of neurons n_1, ..., n_L of every layer, input first
+        (n_1 = n_in) and output last (n_L = n_out); at least two layers.
+    activation : σ of the hidden layers 2..L-1 (``"sigmoid"``, ``"tanh"``,
+        ``"relu"`` or ``"identity"``).
+    output_activation : σ of the output layer L; ``None`` means the same as
+        ``activation``, as in the document, which uses one σ throughout.
+    loss : the loss J by name; ``"mse"`` is the document's ½‖a^L − y‖².
+    seed : seeds the initialisation; the same seed gives the same W and b.
+    dtype : float64 (default) or float32, for every parameter and computation.
+
+    Initialisation: the document only says "random values". bp draws every
+    entry of W^l from N(0, 1/n_{l-1}) and of b^l from N(0, 1), the choice of
+    Nielsen's ``network2.py``: scaling by 1/√n_{l-1} keeps each z^l of order
+    one, so a sigmoid does not start saturated.
+    """
+
+    def __init__(
+        self,
+        sizes: Sequence[int],
+        activation: str = "sigmoid",
+        output_activation: str | None = None,
+        loss: str = "mse",
+        seed: int | None = None,
+        dtype: type | str | np.dtype = np.float64,
+    ) -> None:
+        self.sizes = _check_sizes(sizes)
+        self.hidden: Activation = get_activation(activation)
+        self.output: Activation = get_activation(
+            activation if output_activation is None else output_activation, "output_activation"
+        )
+        self.cost: Loss = get_loss(loss)
+        self.dtype = np.dtype(dtype)
+        if self.dtype not in (np.float32, np.float64):
+            raise ValueError(f"dtype={dtype!r}; expected float64 or float32")
+        rng = np.random.default_rng(seed)
+        self.W: dict[int, np.ndarray] = Layers()
+        self.b: dict[int, np.ndarray] = Layers()
+        for l in range(2, self.L + 1):
+            n_l, n_prev = self.sizes[l - 1], self.sizes[l - 2]
+            self.W[l] = (rng.standard_normal((n_l, n_prev)) / np.sqrt(n_prev)).astype(self.dtype)
+            self.b[l] = rng.standard_normal((n_l, 1)).astype(self.dtype)
+
+    @property
+    def L(self) -> int:
+        """The number of layers, input and output included."""
+        return len(self.sizes)
+
+    def n(self, l: int) -> int:
+        """n_l, the number of neurons of layer l (1-based, as in the document)."""
+        return self.sizes[l - 1]
+
+    def activation_of(self, l: int) -> Activation:
+        """σ of layer l: the output activation for l = L, the hidden one otherwise."""
+        return self.output if l == self.L else self.hidden
+
+    def copy(self) -> Network:
+        """An independent copy with equal weights (to train two ways from one start)."""
+        new = object.__new__(Network)
+        new.__dict__.update(self.__dict__)
+        new.W = Layers({l: W.copy() for l, W in self.W.items()})
+        new.b = Layers({l: b.copy() for l, b in self.b.items()})
+        return new
+
+    def __repr__(self) -> str:
+        return (
+            f"Network(sizes={self.sizes}, activation={self.hidden.name!r}, "
+            f"output_activation={self.output.name!r}, loss={self.cost.name!r}, "
+            f"dtype={self.dtype.name!r})"
+        )
+
+
+def _check_sizes(sizes) -> tuple[int, ...]:
+    try:
+        sizes = tuple(sizes)
+    except TypeError:
+        raise TypeError(
+            f"sizes must be a sequence of layer sizes like (2, 3, 1); got {sizes!r}"
+        ) from None
+    if len(sizes) < 2:
+        raise ValueError(f"sizes must list at least two layers (input and output); got {sizes!r}")
+    for l, n in enumerate(sizes, start=1):
+        if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
+            raise ValueError(
+                f"sizes[{l - 1}] (layer {l}) must be an integer >= 1; got {n!r} in sizes={sizes!r}"
+            )
+    return tuple(int(n) for n in sizes)

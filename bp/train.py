@@ -1,0 +1,266 @@
+r"""Gradient descent: the document's algorithm, and its mini-batch and stochastic variants.
+
+The update rule, for l = 2..L:
+
+    W^l ← W^l − α Σ_i δ^{i,l} (a^{i,l-1})^T
+    b^l ← b^l − α Σ_i δ^{i,l}
+
+Iterations stop after Max of them, or as soon as every element of every W^l
+and b^l changed by less than ε during one iteration.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from bp._validate import check_data, check_integer, check_real, check_reduction
+from bp.backward import _gradients, bias_gradient, hidden_delta, output_delta, weight_gradient
+from bp.forward import _loss, layer_forward
+from bp.network import Network
+
+Array = np.ndarray
+
+
+@dataclass
+class History:
+    """What happened during training.
+
+    loss : J over all m samples after each iteration (with the reduction used).
+    iterations : how many iterations (passes over the m samples) ran.
+    converged : True when the ε rule stopped training.
+    interrupted : True when Ctrl-C (KeyboardInterrupt) stopped training; the
+        network then holds the weights of the last completed iteration.
+    max_change : the largest |change| of any W or b element in each iteration.
+    """
+
+    loss: list[float] = field(default_factory=list)
+    iterations: int = 0
+    converged: bool = False
+    interrupted: bool = False
+    max_change: list[float] = field(default_factory=list)
+
+
+def update(net: Network, dW: dict[int, Array], db: dict[int, Array], alpha: float) -> None:
+    r"""The update rule, in place: W^l ← W^l − α ∂J/∂W^l and b^l ← b^l − α ∂J/∂b^l.
+
+    With the document's summed gradients, ∂J/∂W^l = Σ_i δ^{i,l} (a^{i,l-1})^T
+    and ∂J/∂b^l = Σ_i δ^{i,l}.
+    """
+    for l in range(2, net.L + 1):
+        # W^l ← W^l − α Σ_i δ^{i,l} (a^{i,l-1})^T
+        net.W[l] -= alpha * dW[l]
+        # b^l ← b^l − α Σ_i δ^{i,l}
+        net.b[l] -= alpha * db[l]
+
+
+def train(
+    net: Network,
+    X: Array,
+    Y: Array,
+    alpha: float,
+    max_iter: int,
+    epsilon: float,
+    batch_size: int | None = None,
+    reduction: str = "sum",
+    seed: int | None = None,
+    shuffle: bool = True,
+    callback: Callable[[int, Network, History], bool | None] | None = None,
+    verbose: bool = False,
+) -> History:
+    r"""Train ``net`` in place by gradient descent; return its History.
+
+    Parameters
+    ----------
+    X, Y : the m samples as columns, shapes (n_in, m) and (n_out, m).
+    alpha : the step α > 0.
+    max_iter : Max, the most iterations to run. One iteration is one pass over
+        the m samples (an epoch).
+    epsilon : ε ≥ 0; stop when every element of every W^l and b^l changed by
+        less than ε during one iteration. ε = 0 never stops early.
+    batch_size : ``None`` is the document's batch gradient descent (one update
+        per iteration, over all m samples); ``1`` is stochastic and ``k``
+        mini-batch gradient descent, with ⌈m/k⌉ updates per iteration.
+    reduction : ``"sum"`` (the document: Σ over the samples of a batch) or
+        ``"mean"`` (divide by the batch's size, as PyTorch and scikit-learn do).
+    seed, shuffle : with mini-batches, the samples are shuffled every
+        iteration by ``np.random.default_rng(seed)`` unless ``shuffle=False``.
+    callback : called as ``callback(iteration, net, history)`` after every
+        iteration; returning True stops training.
+    verbose : print one updating progress line (iteration, J, largest change).
+
+    Raises FloatingPointError when J or a weight becomes NaN or inf (α too large);
+    the network is then left with the weights of the last finite iteration.
+    """
+    check_reduction(reduction)
+    X, Y = check_data(net, X, Y)
+    alpha = check_real("alpha", alpha, positive=True)
+    m = X.shape[1]
+    if batch_size is not None:
+        batch_size = check_integer("batch_size", batch_size, 1)
+        if batch_size > m:
+            raise ValueError(f"batch_size={batch_size} is larger than the m={m} samples")
+    rng = np.random.default_rng(seed)
+    k = m if batch_size is None else batch_size
+
+    def one_iteration() -> None:
+        order = rng.permutation(m) if shuffle and k < m else np.arange(m)
+        for start in range(0, m, k):
+            cols = order[start : start + k]
+            dW, db = _gradients(net, X[:, cols], Y[:, cols], reduction)
+            update(net, dW, db, alpha)
+
+    return _iterate(
+        net, X, Y, alpha, max_iter, epsilon, reduction, one_iteration, callback, verbose
+    )
+
+
+def train_per_sample(
+    net: Network,
+    X: Array,
+    Y: Array,
+    alpha: float,
+    max_iter: int,
+    epsilon: float,
+    reduction: str = "sum",
+    callback: Callable[[int, Network, History], bool | None] | None = None,
+    verbose: bool = False,
+) -> History:
+    r"""The document's batch gradient descent, line by line, one sample at a time.
+
+    for iter = 1 to Max:
+        for i = 1 to m:
+            a^{i,1} = x_i
+            for l = 2 to L: a^{i,l} = σ(z^{i,l}) = σ(W^l a^{i,l-1} + b^l)
+            δ^{i,L} from the loss
+            for l = L-1 down to 2: δ^{i,l} = (W^{l+1})^T δ^{i,l+1} ⊙ σ'(z^{i,l})
+        for l = 2 to L:
+            W^l = W^l − α Σ_i δ^{i,l} (a^{i,l-1})^T
+            b^l = b^l − α Σ_i δ^{i,l}
+        stop if every change of W and b is below ε
+
+    It gives the same results as ``train`` with ``batch_size=None``, to
+    rounding; ``train`` does the loop over i as matrix products.
+    """
+    check_reduction(reduction)
+    X, Y = check_data(net, X, Y)
+    alpha = check_real("alpha", alpha, positive=True)
+    m, L = X.shape[1], net.L
+
+    def one_iteration() -> None:
+        sum_dW = {l: np.zeros_like(net.W[l]) for l in range(2, L + 1)}
+        sum_db = {l: np.zeros_like(net.b[l]) for l in range(2, L + 1)}
+        for i in range(m):
+            a, z, delta = {1: X[:, [i]]}, {}, {}
+            for l in range(2, L + 1):
+                z[l], a[l] = layer_forward(net.W[l], a[l - 1], net.b[l], net.activation_of(l).sigma)
+            delta[L] = output_delta(net.cost.dJ_da(a[L], Y[:, [i]]), z[L], net.output.sigma_prime)
+            # The document writes "for l = L to 2", but W^{L+1} does not exist: start at L-1.
+            for l in range(L - 1, 1, -1):
+                delta[l] = hidden_delta(net.W[l + 1], delta[l + 1], z[l], net.hidden.sigma_prime)
+            for l in range(2, L + 1):
+                sum_dW[l] += weight_gradient(delta[l], a[l - 1])
+                sum_db[l] += bias_gradient(delta[l])
+        scale = 1.0 / m if reduction == "mean" else 1.0
+        dW = {l: scale * sum_dW[l] for l in sum_dW}
+        db = {l: scale * sum_db[l] for l in sum_db}
+        update(net, dW, db, alpha)
+
+    return _iterate(
+        net, X, Y, alpha, max_iter, epsilon, reduction, one_iteration, callback, verbose
+    )
+
+
+def max_change(before: dict[int, Array], after: dict[int, Array]) -> float:
+    r"""max over l and elements of |after^l − before^l|: the quantity the ε rule compares."""
+    return max(float(np.max(np.abs(after[l] - before[l]))) for l in before)
+
+
+def _iterate(net, X, Y, alpha, max_iter, epsilon, reduction, one_iteration, callback, verbose):
+    """The outer loop shared by both trainers: Max, the ε rule, progress, Ctrl-C, divergence."""
+    max_iter = check_integer("max_iter", max_iter, 1)
+    epsilon = check_real("epsilon", epsilon, positive=False)
+    history = History()
+    progress = _Progress(max_iter) if verbose else None
+    W_prev, b_prev = _snapshot(net)
+    try:
+        for iteration in range(1, max_iter + 1):
+            with np.errstate(over="ignore", invalid="ignore"):
+                one_iteration()
+                J = _loss(net, X, Y, reduction)
+            if not (np.isfinite(J) and _finite(net)):
+                _restore(net, W_prev, b_prev)
+                raise FloatingPointError(
+                    f"training diverged at iteration {iteration}: J or a weight became NaN or inf; "
+                    f"alpha={alpha} is too large for this network and data (try a smaller alpha"
+                    f"{', or reduction=' + repr('mean') if reduction == 'sum' else ''}). "
+                    f"The network keeps the weights of iteration {iteration - 1}."
+                )
+            change = max(max_change(W_prev, net.W), max_change(b_prev, net.b))
+            W_prev, b_prev = _snapshot(net)
+            history.loss.append(J)
+            history.max_change.append(change)
+            history.iterations = iteration
+            if progress:
+                progress.show(iteration, J, change)
+            # Stop when every change of W and b is below ε.
+            history.converged = change < epsilon
+            stop = callback is not None and callback(iteration, net, history)
+            if history.converged or stop:
+                break
+    except KeyboardInterrupt:
+        _restore(net, W_prev, b_prev)
+        history.interrupted = True
+    finally:
+        if progress:
+            progress.close(history)
+    return history
+
+
+def _snapshot(net: Network) -> tuple[dict[int, Array], dict[int, Array]]:
+    return {l: W.copy() for l, W in net.W.items()}, {l: b.copy() for l, b in net.b.items()}
+
+
+def _restore(net: Network, W: dict[int, Array], b: dict[int, Array]) -> None:
+    for l in W:
+        net.W[l][...] = W[l]
+        net.b[l][...] = b[l]
+
+
+def _finite(net: Network) -> bool:
+    return all(np.isfinite(net.W[l]).all() and np.isfinite(net.b[l]).all() for l in net.W)
+
+
+class _Progress:
+    """One progress line on stderr, rewritten at most ten times a second."""
+
+    def __init__(self, max_iter: int) -> None:
+        self.max_iter, self.last = max_iter, 0.0
+
+    def show(self, iteration: int, J: float, change: float) -> None:
+        now = time.monotonic()
+        if now - self.last >= 0.1 or iteration == self.max_iter:
+            self.last = now
+            sys.stderr.write(
+                f"\riteration {iteration}/{self.max_iter}  J = {J:.6g}"
+                f"  max |ΔW|,|Δb| = {change:.3g}"
+            )
+            sys.stderr.flush()
+
+    def close(self, history: History) -> None:
+        if history.iterations:
+            J, change = history.loss[-1], history.max_change[-1]
+            self.last = 0.0
+            self.show(history.iterations, J, change)
+        how = (
+            "converged (ε rule)"
+            if history.converged
+            else "interrupted"
+            if history.interrupted
+            else "stopped"
+        )
+        sys.stderr.write(f"\n{how} after {history.iterations} iteration(s)\n")
