@@ -6,6 +6,7 @@ columns of X (n_in, m) and Y (n_out, m); losses and gradients sum over the
 samples unless ``reduction="mean"``.
 """
 
+from bp import data
 from bp.activations import ACTIVATIONS, get_activation
 from bp.backward import (
     backward,
@@ -30,6 +31,7 @@ __all__ = [
     "Network",
     "backward",
     "bias_gradient",
+    "data",
     "forward",
     "get_activation",
     "get_loss",

@@ -236,31 +236,39 @@ def _finite(net: Network) -> bool:
 
 
 class _Progress:
-    """One progress line on stderr, rewritten at most ten times a second."""
+    """Training progress on stderr: one line rewritten at most ten times a second on a
+    terminal, or a line per tenth of the run when stderr is a file or a pipe."""
 
     def __init__(self, max_iter: int) -> None:
-        self.max_iter, self.last = max_iter, 0.0
+        self.max_iter, self.every = max_iter, max(1, max_iter // 10)
+        self.tty = sys.stderr.isatty()
+        self.next_time, self.shown = 0.0, 0
 
-    def show(self, iteration: int, J: float, change: float) -> None:
-        now = time.monotonic()
-        if now - self.last >= 0.1 or iteration == self.max_iter:
-            self.last = now
-            sys.stderr.write(
-                f"\riteration {iteration}/{self.max_iter}  J = {J:.6g}"
-                f"  max |ΔW|,|Δb| = {change:.3g}"
-            )
-            sys.stderr.flush()
+    def show(self, iteration: int, J: float, change: float, final: bool = False) -> None:
+        line = f"iteration {iteration}/{self.max_iter}  J = {J:.6g}  max |ΔW|,|Δb| = {change:.3g}"
+        if self.tty:
+            now = time.monotonic()
+            if not final and now < self.next_time:
+                return
+            self.next_time = now + 0.1
+            sys.stderr.write("\r" + line)
+        elif final or iteration == 1 or iteration % self.every == 0:
+            sys.stderr.write(line + "\n")
+        else:
+            return
+        self.shown = iteration
+        sys.stderr.flush()
 
     def close(self, history: History) -> None:
-        if history.iterations:
-            J, change = history.loss[-1], history.max_change[-1]
-            self.last = 0.0
-            self.show(history.iterations, J, change)
-        how = (
-            "converged (ε rule)"
-            if history.converged
-            else "interrupted"
-            if history.interrupted
-            else "stopped"
-        )
-        sys.stderr.write(f"\n{how} after {history.iterations} iteration(s)\n")
+        n = history.iterations
+        if n and self.shown != n:
+            self.show(n, history.loss[-1], history.max_change[-1], final=True)
+        if self.tty:
+            sys.stderr.write("\n")
+        if history.converged:
+            how = "converged: every change of W and b was below epsilon"
+        elif history.interrupted:
+            how = "interrupted (Ctrl-C); the weights of the last completed iteration are kept"
+        else:
+            how = "stopped"
+        sys.stderr.write(f"{how}, after {n} iteration(s)\n")

@@ -1,0 +1,85 @@
+import numpy as np
+import pytest
+from conftest import far_from_kinks, random_case
+
+import bp
+from bp.activations import sigmoid_prime
+
+N_CASES = 120
+
+
+def _kink_free_case(seed):
+    for attempt in range(50):
+        net, X, Y = random_case(1000 * attempt + seed)
+        if far_from_kinks(net, X):
+            return net, X, Y
+    raise AssertionError("no kink-free case found")  # pragma: no cover
+
+
+@pytest.mark.parametrize("reduction", ["sum", "mean"])
+@pytest.mark.parametrize("seed", range(N_CASES))
+def test_gradients_match_central_differences(seed, reduction):
+    net, X, Y = _kink_free_case(seed)
+    err = bp.gradient_check(net, X, Y, reduction)
+    assert err < 1e-7, f"{net}, m={X.shape[1]}: relative error {err:.2e}"
+
+
+def test_gradient_shapes_match_parameters():
+    net = bp.Network((4, 6, 3, 2), seed=0)
+    X, Y = np.ones((4, 5)), np.zeros((2, 5))
+    dW, db = bp.gradients(net, X, Y)
+    for l in range(2, net.L + 1):
+        assert dW[l].shape == net.W[l].shape and db[l].shape == net.b[l].shape
+
+
+def test_output_delta_is_the_documents_formula():
+    rng = np.random.default_rng(0)
+    a, y, z = rng.uniform(size=(3, 4)), rng.uniform(size=(3, 4)), rng.standard_normal((3, 4))
+    np.testing.assert_array_equal(
+        bp.output_delta(a - y, z, sigmoid_prime), (a - y) * sigmoid_prime(z)
+    )
+
+
+def test_hidden_delta_is_matrix_product_then_hadamard():
+    rng = np.random.default_rng(0)
+    W_next, delta_next, z = (rng.standard_normal(s) for s in ((2, 3), (2, 4), (3, 4)))
+    expected = np.empty((3, 4))
+    for i in range(4):
+        for j in range(3):
+            expected[j, i] = sum(W_next[k, j] * delta_next[k, i] for k in range(2))
+            expected[j, i] *= sigmoid_prime(z[j, i])
+    np.testing.assert_allclose(bp.hidden_delta(W_next, delta_next, z, sigmoid_prime), expected)
+
+
+def test_weight_gradient_is_sum_of_outer_products():
+    rng = np.random.default_rng(0)
+    delta, a_prev = rng.standard_normal((3, 5)), rng.standard_normal((4, 5))
+    outer_sum = sum(np.outer(delta[:, i], a_prev[:, i]) for i in range(5))
+    np.testing.assert_allclose(bp.weight_gradient(delta, a_prev), outer_sum, rtol=1e-13)
+    np.testing.assert_allclose(bp.bias_gradient(delta), delta.sum(axis=1)[:, None])
+
+
+def test_sum_is_m_times_mean(small_net):
+    net, X, Y = small_net
+    m = X.shape[1]
+    dW_s, db_s = bp.gradients(net, X, Y, "sum")
+    dW_m, db_m = bp.gradients(net, X, Y, "mean")
+    for l in dW_s:
+        np.testing.assert_allclose(dW_s[l], m * dW_m[l], rtol=1e-13)
+        np.testing.assert_allclose(db_s[l], m * db_m[l], rtol=1e-13)
+
+
+def test_backward_gives_every_hidden_layer():
+    net = bp.Network((2, 3, 3, 3, 1), seed=0)
+    X, Y = np.ones((2, 2)), np.zeros((1, 2))
+    z, a = bp.forward(net, X)
+    delta = bp.backward(net, z, a, Y)
+    assert sorted(delta) == [2, 3, 4, 5]
+    assert all(delta[l].shape == (net.n(l), 2) for l in delta)
+
+
+def test_backward_rejects_targets_of_another_batch():
+    net = bp.Network((2, 1), seed=0)
+    z, a = bp.forward(net, np.ones((2, 3)))
+    with pytest.raises(ValueError, match=r"Y has shape \(1, 4\); expected \(1, 3\)"):
+        bp.backward(net, z, a, np.zeros((1, 4)))

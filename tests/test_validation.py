@@ -1,0 +1,158 @@
+"""Bad input gets a clear error that names the argument, what it got and what was expected."""
+
+import numpy as np
+import pytest
+
+import bp
+
+
+@pytest.fixture
+def net():
+    return bp.Network((3, 4, 2), seed=0)
+
+
+@pytest.fixture
+def data():
+    rng = np.random.default_rng(0)
+    return rng.standard_normal((3, 10)), rng.uniform(size=(2, 10))
+
+
+def test_rows_as_samples_says_pass_the_transpose(net, data):
+    X, Y = data
+    with pytest.raises(
+        ValueError, match=r"X has shape \(10, 3\): samples look like rows.*pass X\.T"
+    ):
+        bp.predict(net, X.T)
+    with pytest.raises(
+        ValueError, match=r"Y has shape \(10, 2\): samples look like rows.*pass Y\.T"
+    ):
+        bp.gradients(net, X, Y.T)
+
+
+def test_wrong_number_of_inputs(net):
+    with pytest.raises(ValueError, match=r"X has shape \(5, 10\); expected \(n_in=3, m\)"):
+        bp.predict(net, np.ones((5, 10)))
+
+
+def test_wrong_number_of_outputs(net, data):
+    X, _ = data
+    with pytest.raises(ValueError, match=r"Y has shape \(4, 10\); expected \(n_out=2, m\)"):
+        bp.loss(net, X, np.ones((4, 10)))
+
+
+def test_sample_counts_must_match(net, data):
+    X, Y = data
+    with pytest.raises(ValueError, match=r"same number of samples.*X with m=10 and Y with m=9"):
+        bp.train(net, X, Y[:, :9], 0.1, 1, 0.0)
+
+
+def test_one_dimensional_input_is_refused_with_a_hint(net):
+    with pytest.raises(ValueError, match=r"X must be 2-D.*got 1-D shape \(3,\).*reshape\(-1, 1\)"):
+        bp.predict(net, np.ones(3))
+
+
+def test_three_dimensional_input(net):
+    with pytest.raises(ValueError, match=r"X must be 2-D.*got 3-D shape \(3, 2, 2\)"):
+        bp.predict(net, np.ones((3, 2, 2)))
+
+
+def test_no_samples(net):
+    with pytest.raises(ValueError, match=r"X has shape \(3, 0\): it holds no samples"):
+        bp.predict(net, np.ones((3, 0)))
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_non_finite_data(net, data, bad):
+    X, Y = data
+    X = X.copy()
+    X[1, 4] = bad
+    with pytest.raises(
+        ValueError,
+        match=r"X must be finite; it has 1 NaN or inf value\(s\), the first at X\[1, 4\]",
+    ):
+        bp.gradients(net, X, Y)
+    Y = Y.copy()
+    Y[0, 0] = bad
+    with pytest.raises(ValueError, match=r"Y must be finite"):
+        bp.loss(net, data[0], Y)
+
+
+def test_non_numeric_data(net):
+    with pytest.raises(TypeError, match="X must be a numeric array; got dtype"):
+        bp.predict(net, np.array([["a"] * 2] * 3))
+    with pytest.raises(TypeError, match="X must be real; got complex"):
+        bp.predict(net, np.ones((3, 2), dtype=complex))
+
+
+@pytest.mark.parametrize("alpha", [0, -0.1, np.inf, np.nan])
+def test_alpha_must_be_positive(net, data, alpha):
+    with pytest.raises(ValueError, match=r"alpha must be finite and > 0; got"):
+        bp.train(net, *data, alpha=alpha, max_iter=1, epsilon=0.0)
+    with pytest.raises(ValueError, match=r"alpha must be finite and > 0"):
+        bp.train_per_sample(net, *data, alpha=alpha, max_iter=1, epsilon=0.0)
+
+
+def test_alpha_must_be_a_number(net, data):
+    with pytest.raises(TypeError, match=r"alpha must be a real number; got '0.1'"):
+        bp.train(net, *data, alpha="0.1", max_iter=1, epsilon=0.0)
+
+
+@pytest.mark.parametrize("epsilon", [-1e-3, np.nan])
+def test_epsilon_must_not_be_negative(net, data, epsilon):
+    with pytest.raises(ValueError, match=r"epsilon must be finite and >= 0; got"):
+        bp.train(net, *data, alpha=0.1, max_iter=1, epsilon=epsilon)
+
+
+@pytest.mark.parametrize(
+    "max_iter, error",
+    [
+        (2.5, TypeError),
+        (10.0, TypeError),
+        ("10", TypeError),
+        (True, TypeError),
+        (0, ValueError),
+        (-3, ValueError),
+    ],
+)
+def test_max_iter_must_be_a_positive_integer(net, data, max_iter, error):
+    with pytest.raises(error, match=r"max_iter must be an integer >= 1; got"):
+        bp.train(net, *data, alpha=0.1, max_iter=max_iter, epsilon=0.0)
+
+
+def test_numpy_integers_are_integers(net, data):
+    h = bp.train(net, *data, alpha=0.1, max_iter=np.int64(2), epsilon=0.0, batch_size=np.int32(5))
+    assert h.iterations == 2
+
+
+@pytest.mark.parametrize(
+    "batch_size, error, match",
+    [
+        (0, ValueError, "batch_size must be an integer >= 1; got 0"),
+        (2.0, TypeError, "batch_size must be an integer"),
+        (11, ValueError, "batch_size=11 is larger than the m=10 samples"),
+    ],
+)
+def test_batch_size(net, data, batch_size, error, match):
+    with pytest.raises(error, match=match):
+        bp.train(net, *data, alpha=0.1, max_iter=1, epsilon=0.0, batch_size=batch_size)
+
+
+@pytest.mark.parametrize("call", [bp.loss, bp.gradients, bp.gradient_check])
+def test_unknown_reduction(net, data, call):
+    with pytest.raises(
+        ValueError, match=r"reduction='avg'; expected 'sum' \(the document\) or 'mean'"
+    ):
+        call(net, *data, reduction="avg")
+
+
+def test_unknown_activation_name():
+    with pytest.raises(
+        ValueError, match=r"activation='sigmod' is not a known activation; expected one of"
+    ):
+        bp.Network((2, 1), activation="sigmod")
+
+
+def test_nothing_is_broadcast_a_single_target_column(net, data):
+    X, _ = data
+    with pytest.raises(ValueError, match=r"X with m=10 and Y with m=1"):
+        bp.gradients(net, X, np.zeros((2, 1)))
