@@ -71,6 +71,7 @@ def train(
     shuffle: bool = True,
     callback: Callable[[int, Network, History], bool | None] | None = None,
     verbose: bool = False,
+    stop: str = "change",
 ) -> History:
     r"""Train ``net`` in place by gradient descent; return its History.
 
@@ -82,6 +83,12 @@ def train(
         the m samples (an epoch).
     epsilon : ε ≥ 0; stop when every element of every W^l and b^l changed by
         less than ε during one iteration. ε = 0 never stops early.
+    stop : which quantity ε bounds. ``"change"`` (the document, default):
+        max |ΔW|, |Δb| over one iteration; ``"relative_change"``: that maximum
+        divided by the largest |W|, |b|, so ε does not depend on the scale of
+        the weights; ``"loss"``: the change of J over one iteration,
+        |J_{k-1} − J_k| (as scikit-learn's ``tol``), which ignores weights that
+        wander without changing the loss.
     batch_size : ``None`` is the document's batch gradient descent (one update
         per iteration, over all m samples); ``1`` is stochastic and ``k``
         mini-batch gradient descent, with ⌈m/k⌉ updates per iteration.
@@ -115,7 +122,7 @@ def train(
             update(net, dW, db, alpha)
 
     return _iterate(
-        net, X, Y, alpha, max_iter, epsilon, reduction, one_iteration, callback, verbose
+        net, X, Y, alpha, max_iter, epsilon, reduction, one_iteration, callback, verbose, stop
     )
 
 
@@ -129,6 +136,7 @@ def train_per_sample(
     reduction: str = "sum",
     callback: Callable[[int, Network, History], bool | None] | None = None,
     verbose: bool = False,
+    stop: str = "change",
 ) -> History:
     r"""The document's batch gradient descent, line by line, one sample at a time.
 
@@ -144,7 +152,8 @@ def train_per_sample(
         stop if every change of W and b is below ε
 
     It gives the same results as ``train`` with ``batch_size=None``, to
-    rounding; ``train`` does the loop over i as matrix products.
+    rounding; ``train`` does the loop over i as matrix products. The other
+    arguments mean what they mean for ``train``.
     """
     check_reduction(reduction)
     X, Y = check_data(net, X, Y)
@@ -171,7 +180,7 @@ def train_per_sample(
         update(net, dW, db, alpha)
 
     return _iterate(
-        net, X, Y, alpha, max_iter, epsilon, reduction, one_iteration, callback, verbose
+        net, X, Y, alpha, max_iter, epsilon, reduction, one_iteration, callback, verbose, stop
     )
 
 
@@ -180,11 +189,19 @@ def max_change(before: dict[int, Array], after: dict[int, Array]) -> float:
     return max(float(np.max(np.abs(after[l] - before[l]))) for l in before)
 
 
-def _iterate(net, X, Y, alpha, max_iter, epsilon, reduction, one_iteration, callback, verbose):
+STOP_RULES = ("change", "relative_change", "loss")
+
+
+def _iterate(
+    net, X, Y, alpha, max_iter, epsilon, reduction, one_iteration, callback, verbose, stop
+):
     """The outer loop shared by both trainers: Max, the ε rule, progress, Ctrl-C, divergence."""
     max_iter = check_integer("max_iter", max_iter, 1)
     epsilon = check_real("epsilon", epsilon, positive=False)
+    if stop not in STOP_RULES:
+        raise ValueError(f"stop={stop!r}; expected one of {', '.join(map(repr, STOP_RULES))}")
     history = History()
+    J_prev = _loss(net, X, Y, reduction) if stop == "loss" else None
     progress = _Progress(max_iter) if verbose else None
     W_prev, b_prev = _snapshot(net)
     try:
@@ -207,10 +224,16 @@ def _iterate(net, X, Y, alpha, max_iter, epsilon, reduction, one_iteration, call
             history.iterations = iteration
             if progress:
                 progress.show(iteration, J, change)
-            # Stop when every change of W and b is below ε.
-            history.converged = change < epsilon
-            stop = callback is not None and callback(iteration, net, history)
-            if history.converged or stop:
+            if stop == "change":
+                # The document: stop when every change of W and b is below ε.
+                history.converged = change < epsilon
+            elif stop == "relative_change":
+                history.converged = change < epsilon * _largest(net)
+            else:
+                history.converged = abs(J_prev - J) < epsilon
+                J_prev = J
+            stopped_by_callback = callback is not None and callback(iteration, net, history)
+            if history.converged or stopped_by_callback:
                 break
     except KeyboardInterrupt:
         _restore(net, W_prev, b_prev)
@@ -229,6 +252,10 @@ def _restore(net: Network, W: dict[int, Array], b: dict[int, Array]) -> None:
     for l in W:
         net.W[l][...] = W[l]
         net.b[l][...] = b[l]
+
+
+def _largest(net: Network) -> float:
+    return max(max(np.abs(net.W[l]).max(), np.abs(net.b[l]).max()) for l in net.W)
 
 
 def _finite(net: Network) -> bool:

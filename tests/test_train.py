@@ -191,3 +191,27 @@ def test_float32_training_stays_float32():
     h = bp.train(net, X, Y, 0.5, 10, 0.0)
     assert all(W.dtype == np.float32 for W in net.W.values())
     assert np.isfinite(h.loss).all()
+
+
+def test_relative_change_rule_is_scale_free(small_net):
+    net, X, Y = small_net
+    h = bp.train(net, X, Y, alpha=0.5, max_iter=100_000, epsilon=1e-3, stop="relative_change")
+    assert h.converged
+    largest = max(max(np.abs(net.W[l]).max(), np.abs(net.b[l]).max()) for l in net.W)
+    assert h.max_change[-1] < 1e-3 * largest
+    assert h.max_change[-2] >= 1e-3 * largest * 0.5  # it did not stop long after
+
+
+def test_loss_rule_stops_on_small_loss_change(small_net):
+    net, X, Y = small_net
+    J0 = bp.loss(net, X, Y)
+    h = bp.train(net, X, Y, alpha=0.5, max_iter=100_000, epsilon=1e-6, stop="loss")
+    assert h.converged
+    J = [J0, *h.loss]
+    assert abs(J[-2] - J[-1]) < 1e-6
+    assert all(abs(J[k - 1] - J[k]) >= 1e-6 for k in range(1, len(J) - 1))
+
+
+def test_unknown_stop_rule(small_net):
+    with pytest.raises(ValueError, match=r"stop='weights'; expected one of 'change'"):
+        bp.train(*small_net, alpha=0.1, max_iter=1, epsilon=0.0, stop="weights")
