@@ -19,7 +19,7 @@ from bp.backward import (
 from bp.forward import forward, layer_forward, loss, predict
 from bp.gradcheck import gradient_check, numerical_gradients, relative_error
 from bp.losses import LOSSES, get_loss
-from bp.network import Network
+from bp.network import Network, load, save
 from bp.train import History, max_change, train, train_per_sample, update
 
 __version__ = "0.1.0"
@@ -39,12 +39,14 @@ __all__ = [
     "gradients",
     "hidden_delta",
     "layer_forward",
+    "load",
     "loss",
     "max_change",
     "numerical_gradients",
     "output_delta",
     "predict",
     "relative_error",
+    "save",
     "train",
     "train_per_sample",
     "update",

@@ -9,6 +9,8 @@ weight matrix W^l of shape (n_l, n_{l-1}) and a bias column b^l of shape
 from __future__ import annotations
 
 import numbers
+import os
+import zipfile
 from collections.abc import Sequence
 
 import numpy as np
@@ -115,3 +117,86 @@ def _check_sizes(sizes) -> tuple[int, ...]:
                 f"sizes[{l - 1}] (layer {l}) must be an integer >= 1; got {n!r} in sizes={sizes!r}"
             )
     return tuple(int(n) for n in sizes)
+
+
+FORMAT = "bp-network-1"
+_NAMES = ("activation", "output_activation", "loss", "dtype")
+
+
+def save(net: Network, path: str | os.PathLike) -> None:
+    r"""Write ``net`` to one ``.npz`` file at ``path``.
+
+    It holds the sizes, activations, loss, dtype and every W^l and b^l.
+
+    Only arrays of numbers and strings are stored (no pickle), so loading the
+    file runs no code. The file is written whole or not at all.
+    """
+    arrays = {
+        "format": np.array(FORMAT),
+        "sizes": np.array(net.sizes),
+        "activation": np.array(net.hidden.name),
+        "output_activation": np.array(net.output.name),
+        "loss": np.array(net.cost.name),
+        "dtype": np.array(net.dtype.name),
+    }
+    for l in range(2, net.L + 1):
+        arrays[f"W{l}"], arrays[f"b{l}"] = net.W[l], net.b[l]
+    path = os.fspath(path)
+    tmp = f"{path}.tmp{os.getpid()}"
+    try:
+        with open(tmp, "wb") as f:
+            np.savez(f, **arrays)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def load(path: str | os.PathLike) -> Network:
+    r"""Read a network written by ``save``; the round trip is exact.
+
+    A missing file raises FileNotFoundError; a truncated, corrupt or foreign
+    file raises ValueError saying what is wrong with it.
+    """
+    path = os.fspath(path)
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"no bp model file at {path!r}")
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            stored = {key: f[key] for key in f.files}
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as err:
+        raise ValueError(
+            f"{path!r} is not a readable .npz file (truncated or corrupt?): {err}"
+        ) from None
+    for key, value in stored.items():
+        if not isinstance(value, np.ndarray):
+            raise ValueError(f"{path!r}: entry {key!r} is not a NumPy array (corrupt file?)")
+    if stored.get("format", np.array("")).item() != FORMAT:
+        raise ValueError(f"{path!r} is not a bp model file: it has no format={FORMAT!r} entry")
+    sizes = stored.get("sizes", np.array([]))
+    if sizes.ndim != 1 or not np.issubdtype(sizes.dtype, np.integer):
+        raise ValueError(f"{path!r}: sizes must be a 1-D integer array; got {sizes!r}")
+    try:
+        net = Network(
+            sizes.tolist(),
+            **{key: str(stored[key].item()) for key in _NAMES},
+        )
+    except (KeyError, ValueError, TypeError) as err:
+        raise ValueError(f"{path!r} holds no valid bp network: {err}") from None
+    for l in range(2, net.L + 1):
+        for name, params in (("W", net.W), ("b", net.b)):
+            key = f"{name}{l}"
+            if key not in stored:
+                raise ValueError(f"{path!r} is missing {key}, needed for sizes={net.sizes}")
+            value = stored[key]
+            if value.shape != params[l].shape:
+                raise ValueError(
+                    f"{path!r}: {key} has shape {value.shape}; "
+                    f"expected {params[l].shape} for sizes={net.sizes}"
+                )
+            if not np.issubdtype(value.dtype, np.floating) or not np.isfinite(value).all():
+                raise ValueError(
+                    f"{path!r}: {key} must hold finite floats; got dtype {value.dtype}"
+                )
+            params[l] = value.astype(net.dtype)
+    return net

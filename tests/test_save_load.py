@@ -1,0 +1,116 @@
+import zipfile
+
+import numpy as np
+import pytest
+
+import bp
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_round_trip_is_exact(tmp_path, dtype):
+    net = bp.Network((3, 5, 4, 2), "tanh", "identity", seed=1, dtype=dtype)
+    path = tmp_path / "model.npz"
+    bp.save(net, path)
+    back = bp.load(path)
+    assert repr(back) == repr(net)
+    for l in range(2, net.L + 1):
+        np.testing.assert_array_equal(back.W[l], net.W[l])
+        np.testing.assert_array_equal(back.b[l], net.b[l])
+        assert back.W[l].dtype == dtype
+
+
+def test_path_is_kept_as_given(tmp_path):
+    path = tmp_path / "model.bp"
+    bp.save(bp.Network((2, 1), seed=0), path)
+    assert path.exists() and bp.load(path).sizes == (2, 1)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.bp"]
+
+
+def test_no_pickle_inside(tmp_path):
+    path = tmp_path / "model.npz"
+    bp.save(bp.Network((2, 3, 1), seed=0), path)
+    with np.load(path, allow_pickle=False) as f:
+        assert all(f[key].dtype != object for key in f.files)
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no bp model file at"):
+        bp.load(tmp_path / "nothing.npz")
+
+
+def test_truncated_file(tmp_path):
+    path = tmp_path / "model.npz"
+    bp.save(bp.Network((2, 3, 1), seed=0), path)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(ValueError, match=r"not a readable \.npz file \(truncated or corrupt\?\)"):
+        bp.load(path)
+
+
+def test_garbage_file(tmp_path):
+    path = tmp_path / "model.npz"
+    path.write_bytes(b"this is not a zip file at all")
+    with pytest.raises(ValueError, match=r"not a readable \.npz file"):
+        bp.load(path)
+
+
+def test_foreign_npz(tmp_path):
+    path = tmp_path / "other.npz"
+    np.savez(path, weights=np.ones(3))
+    with pytest.raises(ValueError, match="is not a bp model file: it has no format="):
+        bp.load(path)
+
+
+def test_pickled_npz_is_refused(tmp_path):
+    path = tmp_path / "evil.npz"
+    np.savez(path, format=np.array([{"a": 1}], dtype=object))
+    with pytest.raises(ValueError, match=r"not a readable \.npz file"):
+        bp.load(path)
+
+
+def test_inconsistent_weights(tmp_path):
+    path = tmp_path / "model.npz"
+    bp.save(bp.Network((2, 3, 1), seed=0), path)
+    with np.load(path) as f:
+        entries = {k: f[k] for k in f.files}
+    entries["W3"] = np.ones((2, 3))
+    np.savez(path, **entries)
+    with pytest.raises(ValueError, match=r"W3 has shape \(2, 3\); expected \(1, 3\)"):
+        bp.load(path)
+    del entries["W3"]
+    np.savez(path, **entries)
+    with pytest.raises(ValueError, match="is missing W3"):
+        bp.load(path)
+
+
+def _rewrite(path, **changes):
+    with np.load(path) as f:
+        entries = {k: f[k] for k in f.files}
+    entries.update(changes)
+    with zipfile.ZipFile(path, "w") as z:
+        for key, value in entries.items():
+            if isinstance(value, bytes):
+                z.writestr(f"{key}.npy", value)
+            else:
+                with z.open(f"{key}.npy", "w") as member:
+                    np.lib.format.write_array(member, np.asanyarray(value))
+
+
+@pytest.mark.parametrize(
+    "changes, match",
+    [
+        ({"sizes": b"not an npy header"}, "entry 'sizes' is not a NumPy array"),
+        ({"sizes": np.array([2.0, 3.0, 1.0])}, "sizes must be a 1-D integer array"),
+        ({"sizes": np.array([2, 0, 1])}, r"holds no valid bp network: sizes\[1\]"),
+        ({"activation": np.array("swish")}, "holds no valid bp network: activation='swish'"),
+        ({"dtype": np.array("int8")}, "holds no valid bp network: dtype="),
+        ({"W2": np.full((3, 2), np.nan)}, "W2 must hold finite floats"),
+        ({"b3": np.array([["x"]])}, "b3 must hold finite floats; got dtype <U1"),
+    ],
+)
+def test_corrupt_entries(tmp_path, changes, match):
+    path = tmp_path / "model.npz"
+    bp.save(bp.Network((2, 3, 1), seed=0), path)
+    _rewrite(path, **changes)
+    with pytest.raises(ValueError, match=match):
+        bp.load(path)
