@@ -57,6 +57,19 @@ def relu_prime(z: Array) -> Array:
     return (z > 0).astype(z.dtype)
 
 
+LEAKY_SLOPE = 0.01
+
+
+def leaky_relu(z: Array) -> Array:
+    r"""σ(z) = z for z > 0, else 0.01 z: a ReLU whose negative side still passes a gradient."""
+    return np.where(z > 0, z, LEAKY_SLOPE * z)
+
+
+def leaky_relu_prime(z: Array) -> Array:
+    r"""σ'(z) = 1 for z > 0, else 0.01."""
+    return np.where(z > 0, 1.0, LEAKY_SLOPE).astype(z.dtype)
+
+
 def identity(z: Array) -> Array:
     r"""σ(z) = z: a linear output layer, for regression."""
     return z
@@ -82,6 +95,7 @@ ACTIVATIONS: dict[str, Activation] = {
         Activation("sigmoid", sigmoid, sigmoid_prime),
         Activation("tanh", tanh, tanh_prime),
         Activation("relu", relu, relu_prime),
+        Activation("leaky_relu", leaky_relu, leaky_relu_prime),
         Activation("identity", identity, identity_prime),
     )
 }

@@ -25,13 +25,13 @@ def random_case(seed: int, dtype=np.float64):
 
 
 def far_from_kinks(net, X, margin: float = 1e-3) -> bool:
-    """True when no relu pre-activation z lies within ``margin`` of its kink at 0.
+    """True when no (leaky) relu pre-activation z lies within ``margin`` of its kink at 0.
 
     Central differences straddle a kink if |z| < h times the size of the nudge;
     such a case measures the kink, not back propagation.
     """
     z, _ = bp.forward(net, X)
-    return all(np.abs(z[l]).min() > margin for l in z if net.activation_of(l).name == "relu")
+    return all(np.abs(z[l]).min() > margin for l in z if "relu" in net.activation_of(l).name)
 
 
 @pytest.fixture

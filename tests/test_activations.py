@@ -10,7 +10,7 @@ Z = np.linspace(-6, 6, 240).reshape(3, -1)
 @pytest.mark.parametrize("name", sorted(ACTIVATIONS))
 def test_derivative_matches_central_difference(name):
     f = get_activation(name)
-    z = Z[np.abs(Z) > 1e-3] if name == "relu" else Z  # relu has a kink at 0
+    z = Z[np.abs(Z) > 1e-3] if "relu" in name else Z  # relu has a kink at 0
     h = 1e-6
     numeric = (f.sigma(z + h) - f.sigma(z - h)) / (2 * h)
     np.testing.assert_allclose(f.sigma_prime(z), numeric, rtol=1e-7, atol=1e-9)
@@ -55,6 +55,12 @@ def test_relu_and_identity():
     np.testing.assert_array_equal(act.relu_prime(z), [0.0, 0.0, 1.0])
     np.testing.assert_array_equal(act.identity(z), z)
     np.testing.assert_array_equal(act.identity_prime(z), [1.0, 1.0, 1.0])
+
+
+def test_leaky_relu():
+    z = np.array([-2.0, 0.0, 3.0])
+    np.testing.assert_array_equal(act.leaky_relu(z), [-0.02, 0.0, 3.0])
+    np.testing.assert_array_equal(act.leaky_relu_prime(z), [0.01, 0.01, 1.0])
 
 
 def test_tanh_prime():
