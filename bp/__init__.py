@@ -14,6 +14,7 @@ from bp.backward import (
     gradients,
     hidden_delta,
     output_delta,
+    output_error,
     weight_gradient,
 )
 from bp.forward import forward, layer_forward, loss, predict
@@ -44,6 +45,7 @@ __all__ = [
     "max_change",
     "numerical_gradients",
     "output_delta",
+    "output_error",
     "predict",
     "relative_error",
     "save",

@@ -80,13 +80,25 @@ def identity_prime(z: Array) -> Array:
     return np.ones_like(z)
 
 
+def softmax(z: Array) -> Array:
+    r"""a_k = e^{z_k} / Σ_j e^{z_j}, column by column: each column of a sums to 1.
+
+    Subtracting the column's largest z first leaves a unchanged and keeps every
+    exponent ≤ 0, so nothing overflows. Softmax is not elementwise: a_k depends
+    on every z_j, so it has a Jacobian, not a σ'. bp uses it only as the output
+    of the log-likelihood loss, where δ^L = a^L − y needs no σ'.
+    """
+    e = np.exp(z - z.max(axis=0, keepdims=True))
+    return e / e.sum(axis=0, keepdims=True)
+
+
 @dataclass(frozen=True)
 class Activation:
-    """An activation by name: σ and σ' side by side."""
+    """An activation by name: σ and σ' side by side (σ' is None for softmax)."""
 
     name: str
     sigma: Callable[[Array], Array]
-    sigma_prime: Callable[[Array], Array]
+    sigma_prime: Callable[[Array], Array] | None
 
 
 ACTIVATIONS: dict[str, Activation] = {
@@ -101,8 +113,21 @@ ACTIVATIONS: dict[str, Activation] = {
 }
 
 
+SOFTMAX = Activation("softmax", softmax, None)
+
+
 def get_activation(name: str, argument: str = "activation") -> Activation:
-    """Look an activation up by name; unknown names get a list of the known ones."""
+    """Look an activation up by name; unknown names get a list of the known ones.
+
+    ``"softmax"`` exists only as an ``output_activation``.
+    """
+    if name == "softmax":
+        if argument == "output_activation":
+            return SOFTMAX
+        raise ValueError(
+            f"{argument}='softmax' is not allowed: softmax is not elementwise, so bp uses it "
+            "only as output_activation, with loss='log_likelihood'"
+        )
     try:
         return ACTIVATIONS[name]
     except (KeyError, TypeError):

@@ -35,6 +35,18 @@ def output_delta(dJ_da: Array, z_L: Array, sigma_prime: Callable[[Array], Array]
     return dJ_da * sigma_prime(z_L)
 
 
+def output_error(net: Network, z_L: Array, a_L: Array, Y: Array) -> Array:
+    r"""δ^L for ``net``'s loss and output activation.
+
+    The document's general form ∂J/∂a^L ⊙ σ'(z^L) (``output_delta``), or, for
+    cross-entropy with a sigmoid and the log-likelihood with a softmax, the
+    closed form δ^L = a^L − y, in which σ'(z^L) has cancelled.
+    """
+    if net.cost.delta_L is not None:
+        return net.cost.delta_L(a_L, Y)
+    return output_delta(net.cost.dJ_da(a_L, Y), z_L, net.output.sigma_prime)
+
+
 def hidden_delta(
     W_next: Array, delta_next: Array, z: Array, sigma_prime: Callable[[Array], Array]
 ) -> Array:
@@ -74,7 +86,7 @@ def backward(net: Network, z: dict[int, Array], a: dict[int, Array], Y: Array) -
 def _backward(net: Network, z: dict[int, Array], a: dict[int, Array], Y: Array) -> dict[int, Array]:
     L = net.L
     delta = Layers()
-    delta[L] = output_delta(net.cost.dJ_da(a[L], Y), z[L], net.output.sigma_prime)
+    delta[L] = output_error(net, z[L], a[L], Y)
     # The document loops "for l = L to 2"; δ^L is known already, so start at L-1.
     for l in range(L - 1, 1, -1):
         delta[l] = hidden_delta(net.W[l + 1], delta[l + 1], z[l], net.hidden.sigma_prime)

@@ -63,6 +63,7 @@ def loss(net: Network, X: np.ndarray, Y: np.ndarray, reduction: str = "sum") -> 
 
 
 def _loss(net: Network, X: np.ndarray, Y: np.ndarray, reduction: str) -> float:
-    _, a = _forward(net, X)
-    J = net.cost.J(a[net.L], Y)
+    z, a = _forward(net, X)
+    cost = net.cost
+    J = cost.J(a[net.L], Y) if cost.J_from_z is None else cost.J_from_z(z[net.L], Y)
     return J / X.shape[1] if reduction == "mean" else J

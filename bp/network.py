@@ -34,10 +34,12 @@ class Network:
     sizes : the number of neurons n_1, ..., n_L of every layer, input first
         (n_1 = n_in) and output last (n_L = n_out); at least two layers.
     activation : σ of the hidden layers 2..L-1 (``"sigmoid"``, ``"tanh"``,
-        ``"relu"`` or ``"identity"``).
+        ``"relu"``, ``"leaky_relu"`` or ``"identity"``).
     output_activation : σ of the output layer L; ``None`` means the same as
         ``activation``, as in the document, which uses one σ throughout.
-    loss : the loss J by name; ``"mse"`` is the document's ½‖a^L − y‖².
+    loss : the loss J by name; ``"mse"`` is the document's ½‖a^L − y‖²;
+        ``"cross_entropy"`` needs a sigmoid output, ``"log_likelihood"`` a
+        ``"softmax"`` output (for both, δ^L = a^L − y).
     seed : seeds the initialisation; the same seed gives the same W and b.
     dtype : float64 (default) or float32, for every parameter and computation.
 
@@ -62,6 +64,7 @@ class Network:
             activation if output_activation is None else output_activation, "output_activation"
         )
         self.cost: Loss = get_loss(loss)
+        _check_pair(self.cost, self.output)
         self.dtype = np.dtype(dtype)
         if self.dtype not in (np.float32, np.float64):
             raise ValueError(f"dtype={dtype!r}; expected float64 or float32")
@@ -99,6 +102,19 @@ class Network:
             f"Network(sizes={self.sizes}, activation={self.hidden.name!r}, "
             f"output_activation={self.output.name!r}, loss={self.cost.name!r}, "
             f"dtype={self.dtype.name!r})"
+        )
+
+
+def _check_pair(loss: Loss, output: Activation) -> None:
+    """A loss that cancels σ' needs its own output activation; softmax needs its loss."""
+    if loss.output is not None and output.name != loss.output:
+        raise ValueError(
+            f"loss={loss.name!r} needs output_activation={loss.output!r} "
+            f"(δ^L = a^L − y holds only for that pair); got output_activation={output.name!r}"
+        )
+    if output.sigma_prime is None and loss.output != output.name:
+        raise ValueError(
+            f"output_activation={output.name!r} needs loss='log_likelihood'; got loss={loss.name!r}"
         )
 
 

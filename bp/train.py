@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bp._validate import check_data, check_integer, check_real, check_reduction
-from bp.backward import _gradients, bias_gradient, hidden_delta, output_delta, weight_gradient
+from bp.backward import _gradients, bias_gradient, hidden_delta, output_error, weight_gradient
 from bp.forward import _loss, layer_forward
 from bp.network import Network
 
@@ -167,7 +167,8 @@ def train_per_sample(
             a, z, delta = {1: X[:, [i]]}, {}, {}
             for l in range(2, L + 1):
                 z[l], a[l] = layer_forward(net.W[l], a[l - 1], net.b[l], net.activation_of(l).sigma)
-            delta[L] = output_delta(net.cost.dJ_da(a[L], Y[:, [i]]), z[L], net.output.sigma_prime)
+            # δ^{i,L} from the loss
+            delta[L] = output_error(net, z[L], a[L], Y[:, [i]])
             # The document writes "for l = L to 2", but W^{L+1} does not exist: start at L-1.
             for l in range(L - 1, 1, -1):
                 delta[l] = hidden_delta(net.W[l + 1], delta[l + 1], z[l], net.hidden.sigma_prime)

@@ -83,3 +83,25 @@ def test_backward_rejects_targets_of_another_batch():
     z, a = bp.forward(net, np.ones((2, 3)))
     with pytest.raises(ValueError, match=r"Y has shape \(1, 4\); expected \(1, 3\)"):
         bp.backward(net, z, a, np.zeros((1, 4)))
+
+
+@pytest.mark.parametrize("loss", ["cross_entropy", "log_likelihood"])
+@pytest.mark.parametrize("seed", range(60))
+def test_paired_losses_match_central_differences(seed, loss):
+    rng = np.random.default_rng(seed)
+    output = "sigmoid" if loss == "cross_entropy" else "softmax"
+    for attempt in range(50):
+        net, X, _ = random_case(1000 * attempt + seed)
+        if net.sizes[-1] < 2 and output == "softmax":
+            continue
+        net = bp.Network(net.sizes, net.hidden.name, output, loss, seed=seed)
+        if far_from_kinks(net, X):
+            break
+    m = X.shape[1]
+    if loss == "cross_entropy":
+        Y = rng.uniform(size=(net.sizes[-1], m))
+    else:
+        Y = np.eye(net.sizes[-1])[:, rng.integers(0, net.sizes[-1], m)]
+    reduction = ("sum", "mean")[seed % 2]
+    err = bp.gradient_check(net, X, Y, reduction)
+    assert err < 1e-7, f"{net}, m={m}: relative error {err:.2e}"
