@@ -18,6 +18,8 @@ import numpy as np
 from bp.activations import Activation, get_activation
 from bp.losses import Loss, get_loss
 
+INITS = ("normal", "xavier", "he")
+
 
 class Layers(dict):
     """A dict keyed by the document's layer number l = 2..L, with a helpful KeyError."""
@@ -42,11 +44,16 @@ class Network:
         ``"softmax"`` output (for both, δ^L = a^L − y).
     seed : seeds the initialisation; the same seed gives the same W and b.
     dtype : float64 (default) or float32, for every parameter and computation.
+    init : how W^l and b^l are drawn (the document only says "random values"):
 
-    Initialisation: the document only says "random values". bp draws every
-    entry of W^l from N(0, 1/n_{l-1}) and of b^l from N(0, 1), the choice of
-    Nielsen's ``network2.py``: scaling by 1/√n_{l-1} keeps each z^l of order
-    one, so a sigmoid does not start saturated.
+        - ``"normal"`` (default): W^l_jk ~ N(0, 1/n_{l-1}), b^l_j ~ N(0, 1), the
+          choice of Nielsen's ``network2.py``: scaling by 1/√n_{l-1} keeps each
+          z^l of order one, so a sigmoid does not start saturated;
+        - ``"xavier"`` (Glorot): W^l_jk ~ N(0, 2/(n_{l-1} + n_l)), b^l = 0,
+          which keeps the variance of a^l and of δ^l alike across layers for
+          sigmoid and tanh;
+        - ``"he"``: W^l_jk ~ N(0, 2/n_{l-1}), b^l = 0, for ReLU, which zeroes
+          half of its inputs and so halves the variance (the 2 restores it).
     """
 
     def __init__(
@@ -57,6 +64,7 @@ class Network:
         loss: str = "mse",
         seed: int | None = None,
         dtype: type | str | np.dtype = np.float64,
+        init: str = "normal",
     ) -> None:
         self.sizes = _check_sizes(sizes)
         self.hidden: Activation = get_activation(activation)
@@ -68,13 +76,18 @@ class Network:
         self.dtype = np.dtype(dtype)
         if self.dtype not in (np.float32, np.float64):
             raise ValueError(f"dtype={dtype!r}; expected float64 or float32")
+        if init not in INITS:
+            raise ValueError(f"init={init!r}; expected one of {', '.join(map(repr, INITS))}")
         rng = np.random.default_rng(seed)
         self.W: dict[int, np.ndarray] = Layers()
         self.b: dict[int, np.ndarray] = Layers()
         for l in range(2, self.L + 1):
             n_l, n_prev = self.sizes[l - 1], self.sizes[l - 2]
-            self.W[l] = (rng.standard_normal((n_l, n_prev)) / np.sqrt(n_prev)).astype(self.dtype)
-            self.b[l] = rng.standard_normal((n_l, 1)).astype(self.dtype)
+            # W^l_jk ~ N(0, 1/fan), with the fan of the chosen init
+            fan = {"normal": n_prev, "xavier": (n_prev + n_l) / 2, "he": n_prev / 2}[init]
+            self.W[l] = (rng.standard_normal((n_l, n_prev)) / np.sqrt(fan)).astype(self.dtype)
+            b = rng.standard_normal((n_l, 1)) if init == "normal" else np.zeros((n_l, 1))
+            self.b[l] = b.astype(self.dtype)
 
     @property
     def L(self) -> int:

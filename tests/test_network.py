@@ -82,3 +82,21 @@ def test_invalid_dtype():
 def test_unknown_output_activation():
     with pytest.raises(ValueError, match="output_activation='softmax'"):
         bp.Network((2, 1), output_activation="softmax")
+
+
+@pytest.mark.parametrize(
+    "init, variance, zero_bias",
+    [("normal", 1 / 400, False), ("xavier", 2 / (400 + 300), True), ("he", 2 / 400, True)],
+)
+def test_initialisations(init, variance, zero_bias):
+    net = bp.Network((400, 300, 1), seed=0, init=init)
+    assert net.W[2].var() == pytest.approx(variance, rel=0.02)
+    assert net.W[2].mean() == pytest.approx(0.0, abs=0.01 * np.sqrt(variance) * 10)
+    assert (np.count_nonzero(net.b[2]) == 0) == zero_bias
+
+
+def test_unknown_init():
+    with pytest.raises(
+        ValueError, match=r"init='glorot'; expected one of 'normal', 'xavier', 'he'"
+    ):
+        bp.Network((2, 1), init="glorot")
