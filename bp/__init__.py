@@ -6,7 +6,7 @@ columns of X (n_in, m) and Y (n_out, m); losses and gradients sum over the
 samples unless ``reduction="mean"``.
 """
 
-from bp import data
+from bp import data, regularization
 from bp.activations import ACTIVATIONS, get_activation
 from bp.backward import (
     backward,
@@ -47,6 +47,7 @@ __all__ = [
     "output_delta",
     "output_error",
     "predict",
+    "regularization",
     "relative_error",
     "save",
     "train",

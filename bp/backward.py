@@ -18,9 +18,10 @@ from collections.abc import Callable
 
 import numpy as np
 
-from bp._validate import as_samples, check_data, check_reduction
+from bp._validate import as_samples, check_data, check_real, check_reduction
 from bp.forward import _forward
 from bp.network import Layers, Network
+from bp.regularization import l2_gradient
 
 Array = np.ndarray
 
@@ -94,25 +95,30 @@ def _backward(net: Network, z: dict[int, Array], a: dict[int, Array], Y: Array) 
 
 
 def gradients(
-    net: Network, X: Array, Y: Array, reduction: str = "sum"
+    net: Network, X: Array, Y: Array, reduction: str = "sum", l2: float = 0.0
 ) -> tuple[dict[int, Array], dict[int, Array]]:
     r"""∂J/∂W^l and ∂J/∂b^l for l = 2..L over the samples in the columns of X and Y.
 
     ``reduction="sum"`` (the document) differentiates J = Σ_i J_i; ``"mean"``
-    differentiates J/m, so every gradient is divided by m.
+    differentiates J/m, so every gradient is divided by m. With ``l2=λ`` the
+    loss has the extra term (λ/2) Σ_l ‖W^l‖², whose gradient λ W^l is added
+    to ∂J/∂W^l (before the division by m); the biases are not regularized.
     """
     check_reduction(reduction)
     X, Y = check_data(net, X, Y)
-    return _gradients(net, X, Y, reduction)
+    return _gradients(net, X, Y, reduction, check_real("l2", l2, positive=False))
 
 
-def _gradients(net: Network, X: Array, Y: Array, reduction: str):
+def _gradients(net: Network, X: Array, Y: Array, reduction: str, l2: float = 0.0):
     """``gradients`` without the argument checks, for the trainer's inner loop."""
     z, a = _forward(net, X)
     delta = _backward(net, z, a, Y)
     scale = 1.0 / X.shape[1] if reduction == "mean" else 1.0
     dW, db = Layers(), Layers()
     for l in range(2, net.L + 1):
-        dW[l] = scale * weight_gradient(delta[l], a[l - 1])
+        dW[l] = weight_gradient(delta[l], a[l - 1])
+        if l2:
+            dW[l] += l2_gradient(net.W[l], l2)
+        dW[l] *= scale
         db[l] = scale * bias_gradient(delta[l])
     return dW, db

@@ -11,8 +11,9 @@ from collections.abc import Callable
 
 import numpy as np
 
-from bp._validate import check_data, check_reduction
+from bp._validate import check_data, check_real, check_reduction
 from bp.network import Layers, Network
+from bp.regularization import l2_penalty
 
 
 def layer_forward(
@@ -51,19 +52,24 @@ def predict(net: Network, X: np.ndarray) -> np.ndarray:
     return a[net.L]
 
 
-def loss(net: Network, X: np.ndarray, Y: np.ndarray, reduction: str = "sum") -> float:
+def loss(
+    net: Network, X: np.ndarray, Y: np.ndarray, reduction: str = "sum", l2: float = 0.0
+) -> float:
     r"""The loss over the m samples.
 
-    ``reduction="sum"`` (the document): J = Σ_i J(W, b, x_i, y_i);
-    ``reduction="mean"``: that sum divided by m.
+    ``reduction="sum"`` (the document): J = Σ_i J(W, b, x_i, y_i) + (λ/2) Σ_l ‖W^l‖²,
+    with λ = ``l2`` (0 by default: no regularization);
+    ``reduction="mean"``: that whole sum divided by m.
     """
     check_reduction(reduction)
     X, Y = check_data(net, X, Y)
-    return _loss(net, X, Y, reduction)
+    return _loss(net, X, Y, reduction, check_real("l2", l2, positive=False))
 
 
-def _loss(net: Network, X: np.ndarray, Y: np.ndarray, reduction: str) -> float:
+def _loss(net: Network, X: np.ndarray, Y: np.ndarray, reduction: str, l2: float = 0.0) -> float:
     z, a = _forward(net, X)
     cost = net.cost
     J = cost.J(a[net.L], Y) if cost.J_from_z is None else cost.J_from_z(z[net.L], Y)
+    if l2:
+        J += l2_penalty(net.W, l2)
     return J / X.shape[1] if reduction == "mean" else J

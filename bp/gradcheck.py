@@ -21,7 +21,7 @@ Array = np.ndarray
 
 
 def numerical_gradients(
-    net: Network, X: Array, Y: Array, reduction: str = "sum", h: float = 1e-5
+    net: Network, X: Array, Y: Array, reduction: str = "sum", h: float = 1e-5, l2: float = 0.0
 ) -> tuple[dict[int, Array], dict[int, Array]]:
     r"""∂J/∂W^l and ∂J/∂b^l by central differences, (J(θ+h) − J(θ−h)) / 2h.
 
@@ -30,6 +30,7 @@ def numerical_gradients(
     check_reduction(reduction)
     X, Y = check_data(net, X, Y)
     h = check_real("h", h, positive=True)
+    l2 = check_real("l2", l2, positive=False)
     dW, db = Layers(), Layers()
     for params, grads in ((net.W, dW), (net.b, db)):
         for l, theta in params.items():
@@ -37,9 +38,9 @@ def numerical_gradients(
             for idx in np.ndindex(theta.shape):
                 saved = theta[idx]
                 theta[idx] = saved + h
-                J_plus = _loss(net, X, Y, reduction)
+                J_plus = _loss(net, X, Y, reduction, l2)
                 theta[idx] = saved - h
-                J_minus = _loss(net, X, Y, reduction)
+                J_minus = _loss(net, X, Y, reduction, l2)
                 theta[idx] = saved
                 # ∂J/∂θ ≈ (J(θ + h) − J(θ − h)) / 2h
                 grads[l][idx] = (J_plus - J_minus) / (2 * h)
@@ -61,7 +62,7 @@ def relative_error(
 
 
 def gradient_check(
-    net: Network, X: Array, Y: Array, reduction: str = "sum", h: float = 1e-5
+    net: Network, X: Array, Y: Array, reduction: str = "sum", h: float = 1e-5, l2: float = 0.0
 ) -> float:
     r"""The relative error between back propagation and central differences.
 
@@ -69,6 +70,5 @@ def gradient_check(
     """
     check_reduction(reduction)
     X, Y = check_data(net, X, Y)
-    return relative_error(
-        *_gradients(net, X, Y, reduction), *numerical_gradients(net, X, Y, reduction, h)
-    )
+    backprop = _gradients(net, X, Y, reduction, check_real("l2", l2, positive=False))
+    return relative_error(*backprop, *numerical_gradients(net, X, Y, reduction, h, l2))

@@ -1,0 +1,49 @@
+import numpy as np
+import pytest
+from conftest import far_from_kinks, random_case
+
+import bp
+from bp.regularization import l2_gradient, l2_penalty
+
+
+def test_l2_penalty_by_hand():
+    W = {2: np.array([[1.0, 2.0]]), 3: np.array([[3.0]])}
+    assert l2_penalty(W, 0.5) == pytest.approx(0.25 * (1 + 4 + 9))
+    np.testing.assert_array_equal(l2_gradient(W[2], 0.5), [[0.5, 1.0]])
+
+
+def test_loss_adds_the_penalty_and_mean_divides_all_of_it(small_net):
+    net, X, Y = small_net
+    m, lam = X.shape[1], 0.3
+    penalty = 0.5 * lam * sum(np.sum(W**2) for W in net.W.values())
+    J_sum = bp.loss(net, X, Y, "sum", l2=lam)
+    assert J_sum == pytest.approx(bp.loss(net, X, Y) + penalty, rel=1e-13)
+    assert bp.loss(net, X, Y, "mean", l2=lam) == pytest.approx(J_sum / m, rel=1e-13)
+
+
+def test_gradient_adds_lambda_W_and_leaves_biases_alone(small_net):
+    net, X, Y = small_net
+    dW0, db0 = bp.gradients(net, X, Y)
+    dW, db = bp.gradients(net, X, Y, l2=0.7)
+    for l in net.W:
+        np.testing.assert_allclose(dW[l], dW0[l] + 0.7 * net.W[l], rtol=1e-13)
+        np.testing.assert_array_equal(db[l], db0[l])
+
+
+@pytest.mark.parametrize("seed", range(100))
+def test_l2_gradients_match_central_differences(seed):
+    for attempt in range(50):
+        net, X, Y = random_case(1000 * attempt + seed)
+        if far_from_kinks(net, X):
+            break
+    lam = float(np.random.default_rng(seed).uniform(0.01, 2.0))
+    err = bp.gradient_check(net, X, Y, ("sum", "mean")[seed % 2], l2=lam)
+    assert err < 1e-7, f"{net}, λ={lam}: relative error {err:.2e}"
+
+
+@pytest.mark.parametrize("l2", [-0.1, np.nan])
+def test_l2_must_not_be_negative(small_net, l2):
+    with pytest.raises(ValueError, match="l2 must be finite and >= 0"):
+        bp.gradients(*small_net, l2=l2)
+    with pytest.raises(ValueError, match="l2 must be finite and >= 0"):
+        bp.loss(*small_net, l2=l2)
