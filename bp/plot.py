@@ -1,0 +1,276 @@
+r"""Figures for training and for what a network learned, drawn with matplotlib.
+
+Every function draws on the Axes ``ax`` if one is given, else on a new
+figure, and returns that Axes (``ax.figure`` is its Figure). None calls
+``plt.show()``: a notebook cell ends with it, a script saves the figure.
+Images are the columns of X (n_in, m), read row by row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.colors import ListedColormap
+from matplotlib.image import AxesImage
+
+from bp.backward import backward
+from bp.data import _labels, confusion, labels_of
+from bp.forward import forward, predict
+from bp.network import Network
+
+Array = np.ndarray
+
+
+def _axes(ax: Axes | None) -> Axes:
+    return plt.subplots()[1] if ax is None else ax
+
+
+def loss_curve(
+    history_or_losses, validation=None, ax: Axes | None = None, log: bool = True
+) -> Axes:
+    r"""J after each iteration: a bp.History (its ``.loss``) or a sequence of losses.
+
+    ``validation`` (a History or a sequence, one value per iteration) is drawn
+    as a second line. ``log=True`` uses a log scale for J, where both fast and
+    slow phases of training show.
+    """
+    curves = {"training": _losses("history_or_losses", history_or_losses)}
+    if validation is not None:
+        curves["validation"] = _losses("validation", validation)
+    if log and min(c.min() for c in curves.values()) <= 0:
+        raise ValueError("a log scale needs losses > 0; pass log=False")
+    ax = _axes(ax)
+    for name, J in curves.items():
+        ax.plot(np.arange(1, J.size + 1), J, label=name)
+    if log:
+        ax.set_yscale("log")
+    if validation is not None:
+        ax.legend()
+    ax.set(xlabel="iteration", ylabel="$J$", title="Loss $J$ after each iteration")
+    return ax
+
+
+def _losses(name: str, value) -> Array:
+    J = np.asarray(getattr(value, "loss", value), dtype=float)
+    if J.ndim != 1 or J.size == 0:
+        raise ValueError(f"{name} must be a History or a non-empty 1-D sequence of losses")
+    return J
+
+
+def decision_boundary(
+    net: Network, X: Array, Y: Array, ax: Axes | None = None, resolution: int = 200
+) -> Axes:
+    r"""The network's answer over the plane, with the samples X (2, m) coloured by Y on top.
+
+    For one output (n_out = 1) it shades a^L and draws the boundary a^L = 0.5;
+    for K ≥ 2 outputs it colours each point by its class argmax_k a^L_k.
+    Y is (n_out, m): labels 0/1 for one output, one-hot for K.
+    """
+    n_in, n_out = net.sizes[0], net.sizes[-1]
+    if n_in != 2:
+        raise ValueError(
+            f"decision_boundary needs a network with n_in = 2 inputs; got n_in = {n_in}"
+        )
+    X, Y = np.asarray(X, dtype=float), np.asarray(Y)
+    if X.ndim != 2 or X.shape[0] != 2:
+        raise ValueError(f"X must have shape (n_in=2, m), samples as columns; got {X.shape}")
+    if Y.shape != (n_out, X.shape[1]):
+        raise ValueError(f"Y must have shape (n_out={n_out}, m={X.shape[1]}); got {Y.shape}")
+    x1, x2 = _grid(X, resolution)
+    a_L = predict(net, np.vstack([x1.ravel(), x2.ravel()]))
+    ax = _axes(ax)
+    if n_out == 1:
+        a_L = a_L.reshape(x1.shape)
+        ax.contourf(
+            x1, x2, a_L, levels=np.linspace(0, 1, 11), cmap="RdBu", alpha=0.6, extend="both"
+        )
+        ax.contour(x1, x2, a_L, levels=[0.5], colors="k")
+        ax.scatter(X[0], X[1], c=labels_of(Y), cmap="RdBu", vmin=0, vmax=1, edgecolors="k", s=15)
+        title = "Decision boundary $a^L = 0.5$"
+    else:
+        colours = ListedColormap(plt.get_cmap("tab10")(np.arange(n_out) % 10))
+        regions = labels_of(a_L).reshape(x1.shape)
+        ax.contourf(x1, x2, regions, levels=np.arange(n_out + 1) - 0.5, cmap=colours, alpha=0.4)
+        ax.scatter(
+            X[0],
+            X[1],
+            c=labels_of(Y),
+            cmap=colours,
+            vmin=-0.5,
+            vmax=n_out - 0.5,
+            edgecolors="k",
+            s=15,
+        )
+        title = r"Decision regions $\arg\max_k a^L_k$"
+    ax.set(xlabel="$x_1$", ylabel="$x_2$", title=title)
+    return ax
+
+
+def _grid(X: Array, resolution: int) -> tuple[Array, Array]:
+    """A resolution × resolution grid over the samples' range, widened by 10% on each side."""
+    low, high = X.min(axis=1), X.max(axis=1)
+    pad = 0.1 * np.maximum(high - low, 1e-3)
+    axes = [
+        np.linspace(lo - p, hi + p, resolution) for lo, hi, p in zip(low, high, pad, strict=True)
+    ]
+    return np.meshgrid(*axes)
+
+
+def confusion_matrix(
+    labels_true: Sequence[int] | Array,
+    labels_pred: Sequence[int] | Array,
+    K: int | None = None,
+    ax: Axes | None = None,
+) -> Axes:
+    r"""The confusion matrix C (K, K) drawn with its counts: row i true class, column j predicted.
+
+    C is ``bp.data.confusion(labels_true, labels_pred, K)``; the title gives
+    the accuracy trace(C) / m.
+    """
+    C = confusion(labels_true, labels_pred, K)
+    K = C.shape[0]
+    ax = _axes(ax)
+    ax.imshow(C, cmap="Blues")
+    for (i, j), count in np.ndenumerate(C):
+        colour = "white" if count > C.max() / 2 else "black"
+        ax.text(j, i, str(count), ha="center", va="center", color=colour, fontsize="small")
+    ax.set_xticks(range(K))
+    ax.set_yticks(range(K))
+    accuracy = np.trace(C) / max(C.sum(), 1)
+    ax.set(
+        xlabel="predicted class",
+        ylabel="true class",
+        title=f"Confusion matrix, accuracy {accuracy:.1%}",
+    )
+    return ax
+
+
+def misclassified(
+    X: Array,
+    labels_true: Sequence[int] | Array,
+    labels_pred: Sequence[int] | Array,
+    shape: tuple[int, int] = (8, 8),
+    n: int = 16,
+    ax: Axes | None = None,
+) -> Axes:
+    r"""The first ``n`` wrongly classified images among the columns of X (n_in, m), in a grid.
+
+    Each image is a column of X reshaped to ``shape``; the label above it
+    reads "true→predicted".
+    """
+    X = _images("X", X, shape)
+    true, pred = _labels("labels_true", labels_true), _labels("labels_pred", labels_pred)
+    if true.shape != (X.shape[1],) or pred.shape != (X.shape[1],):
+        raise ValueError(
+            f"labels_true and labels_pred must have shape (m,) = ({X.shape[1]},); "
+            f"got {true.shape} and {pred.shape}"
+        )
+    wrong = np.flatnonzero(true != pred)
+    shown = wrong[:n]
+    ax = _axes(ax)
+    captions = [f"{true[i]}→{pred[i]}" for i in shown]
+    _tile(ax, X[:, shown], shape, captions, cmap="gray_r")
+    ax.set_title(f"{wrong.size} of {X.shape[1]} misclassified (true→predicted)")
+    return ax
+
+
+def first_layer_weights(
+    net: Network, shape: tuple[int, int] = (8, 8), n: int | None = None, ax: Axes | None = None
+) -> Axes:
+    r"""Rows of W^2 (n_2, n_1) as images of ``shape``: what each neuron of layer 2 looks for.
+
+    Row j holds the weights from the n_1 input pixels to neuron j, so it has
+    the shape of an input image. ``n`` limits how many rows are shown (all by
+    default). One colour scale, symmetric about 0, serves every image.
+    """
+    W = net.W[2]
+    if W.shape[1] != shape[0] * shape[1]:
+        raise ValueError(
+            f"the network has n_in = {W.shape[1]} inputs, which do not make images of shape {shape}"
+        )
+    rows = W[: W.shape[0] if n is None else n]
+    ax = _axes(ax)
+    v = max(float(np.abs(rows).max()), 1e-12)
+    image = _tile(ax, rows.T, shape, [str(j) for j in range(1, rows.shape[0] + 1)], "RdBu", v)
+    ax.figure.colorbar(image, ax=ax, label="$W^2_{jk}$")
+    ax.set_title("Rows $j$ of $W^2$ as images")
+    return ax
+
+
+def _images(name: str, X: Array, shape: tuple[int, int]) -> Array:
+    X = np.asarray(X, dtype=float)
+    if X.ndim != 2 or X.shape[0] != shape[0] * shape[1]:
+        raise ValueError(
+            f"{name} must have shape (n_in, m) with n_in = {shape[0]}·{shape[1]} pixels of an "
+            f"image of shape {shape}, samples as columns; got {X.shape}"
+        )
+    return X
+
+
+def _tile(
+    ax: Axes,
+    images: Array,
+    shape: tuple[int, int],
+    captions: Sequence[str],
+    cmap: str,
+    v: float | None = None,
+) -> AxesImage:
+    r"""Draw the columns of ``images`` (n_in, k) as a grid of images of ``shape``.
+
+    All k images make one picture (masked between tiles) with one colour
+    scale, ``[−v, v]`` if ``v`` is given. Each caption sits in a band above
+    its tile, whose top-left pixel is at the caption's position + (½, ½).
+    """
+    h, w = shape
+    band = max(2, h // 3)
+    k = images.shape[1]
+    cols = max(int(np.ceil(np.sqrt(k))), 1)
+    rows = max(int(np.ceil(k / cols)), 1)
+    grid = np.ma.masked_all((rows * (band + h), cols * (w + 1) - 1))
+    for t in range(k):
+        top, left = (t // cols) * (band + h) + band, (t % cols) * (w + 1)
+        grid[top : top + h, left : left + w] = images[:, t].reshape(shape)
+        ax.text(left - 0.5, top - 0.5, captions[t], fontsize="x-small", va="bottom")
+    limits = {} if v is None else {"vmin": -v, "vmax": v}
+    image = ax.imshow(grid, cmap=cmap, **limits)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    return image
+
+
+def delta_norms_of(net: Network, X: Array, Y: Array) -> dict[int, float]:
+    r"""‖δ^l‖ for l = 2..L: the Frobenius norm of δ^l (n_l, m) over the m samples.
+
+    δ^l comes from one forward pass and ``bp.backward``. Small norms in the
+    first layers mean their W^l barely move: the vanishing gradient.
+    """
+    z, a = forward(net, X)
+    delta = backward(net, z, a, Y)
+    return {l: float(np.linalg.norm(delta[l])) for l in sorted(delta)}
+
+
+def delta_norms(
+    norms_by_layer: Mapping[int, float], ax: Axes | None = None, label: str | None = None
+) -> Axes:
+    r"""‖δ^l‖ against the layer l, on a log scale (from ``delta_norms_of``).
+
+    Call it again on the same ``ax`` with another ``label`` to compare
+    networks, e.g. sigmoid against relu.
+    """
+    layers = np.array(sorted(norms_by_layer))
+    norms = np.array([norms_by_layer[l] for l in layers], dtype=float)
+    if layers.size == 0 or np.any(norms <= 0):
+        raise ValueError(
+            f"norms_by_layer must map layers l to norms ‖δ^l‖ > 0; got {dict(norms_by_layer)}"
+        )
+    ax = _axes(ax)
+    ax.plot(layers, norms, marker="o", label=label)
+    ax.set_yscale("log")
+    ax.set_xticks(layers)
+    if label is not None:
+        ax.legend()
+    ax.set(xlabel="layer $l$", ylabel=r"$\|\delta^l\|$", title=r"Size of $\delta^l$ by layer")
+    return ax
