@@ -22,6 +22,7 @@ from bp._validate import check_data, check_integer, check_real, check_reduction
 from bp.backward import _gradients, bias_gradient, hidden_delta, output_error, weight_gradient
 from bp.forward import _loss, layer_forward
 from bp.network import Network
+from bp.regularization import l2_gradient
 
 Array = np.ndarray
 
@@ -72,6 +73,7 @@ def train(
     callback: Callable[[int, Network, History], bool | None] | None = None,
     verbose: bool = False,
     stop: str = "change",
+    l2: float = 0.0,
 ) -> History:
     r"""Train ``net`` in place by gradient descent; return its History.
 
@@ -89,6 +91,9 @@ def train(
         the weights; ``"loss"``: the change of J over one iteration,
         |J_{k-1} − J_k| (as scikit-learn's ``tol``), which ignores weights that
         wander without changing the loss.
+    l2 : λ ≥ 0 of L2 regularization: each batch's J gains (λ/2) Σ_l ‖W^l‖²
+        (divided by the batch's size under ``"mean"``, as in scikit-learn), so
+        every update also shrinks W by α λ W (α λ W / k under ``"mean"``).
     batch_size : ``None`` is the document's batch gradient descent (one update
         per iteration, over all m samples); ``1`` is stochastic and ``k``
         mini-batch gradient descent, with ⌈m/k⌉ updates per iteration.
@@ -106,6 +111,7 @@ def train(
     check_reduction(reduction)
     X, Y = check_data(net, X, Y)
     alpha = check_real("alpha", alpha, positive=True)
+    l2 = check_real("l2", l2, positive=False)
     m = X.shape[1]
     if batch_size is not None:
         batch_size = check_integer("batch_size", batch_size, 1)
@@ -118,11 +124,11 @@ def train(
         order = rng.permutation(m) if shuffle and k < m else np.arange(m)
         for start in range(0, m, k):
             cols = order[start : start + k]
-            dW, db = _gradients(net, X[:, cols], Y[:, cols], reduction)
+            dW, db = _gradients(net, X[:, cols], Y[:, cols], reduction, l2)
             update(net, dW, db, alpha)
 
     return _iterate(
-        net, X, Y, alpha, max_iter, epsilon, reduction, one_iteration, callback, verbose, stop
+        net, X, Y, alpha, max_iter, epsilon, reduction, one_iteration, callback, verbose, stop, l2
     )
 
 
@@ -137,6 +143,7 @@ def train_per_sample(
     callback: Callable[[int, Network, History], bool | None] | None = None,
     verbose: bool = False,
     stop: str = "change",
+    l2: float = 0.0,
 ) -> History:
     r"""The document's batch gradient descent, line by line, one sample at a time.
 
@@ -158,6 +165,7 @@ def train_per_sample(
     check_reduction(reduction)
     X, Y = check_data(net, X, Y)
     alpha = check_real("alpha", alpha, positive=True)
+    l2 = check_real("l2", l2, positive=False)
     m, L = X.shape[1], net.L
 
     def one_iteration() -> None:
@@ -176,12 +184,12 @@ def train_per_sample(
                 sum_dW[l] += weight_gradient(delta[l], a[l - 1])
                 sum_db[l] += bias_gradient(delta[l])
         scale = 1.0 / m if reduction == "mean" else 1.0
-        dW = {l: scale * sum_dW[l] for l in sum_dW}
+        dW = {l: scale * (sum_dW[l] + l2_gradient(net.W[l], l2)) for l in sum_dW}
         db = {l: scale * sum_db[l] for l in sum_db}
         update(net, dW, db, alpha)
 
     return _iterate(
-        net, X, Y, alpha, max_iter, epsilon, reduction, one_iteration, callback, verbose, stop
+        net, X, Y, alpha, max_iter, epsilon, reduction, one_iteration, callback, verbose, stop, l2
     )
 
 
@@ -194,7 +202,7 @@ STOP_RULES = ("change", "relative_change", "loss")
 
 
 def _iterate(
-    net, X, Y, alpha, max_iter, epsilon, reduction, one_iteration, callback, verbose, stop
+    net, X, Y, alpha, max_iter, epsilon, reduction, one_iteration, callback, verbose, stop, l2
 ):
     """The outer loop shared by both trainers: Max, the ε rule, progress, Ctrl-C, divergence."""
     max_iter = check_integer("max_iter", max_iter, 1)
@@ -202,14 +210,14 @@ def _iterate(
     if stop not in STOP_RULES:
         raise ValueError(f"stop={stop!r}; expected one of {', '.join(map(repr, STOP_RULES))}")
     history = History()
-    J_prev = _loss(net, X, Y, reduction) if stop == "loss" else None
+    J_prev = _loss(net, X, Y, reduction, l2) if stop == "loss" else None
     progress = _Progress(max_iter) if verbose else None
     W_prev, b_prev = _snapshot(net)
     try:
         for iteration in range(1, max_iter + 1):
             with np.errstate(over="ignore", invalid="ignore"):
                 one_iteration()
-                J = _loss(net, X, Y, reduction)
+                J = _loss(net, X, Y, reduction, l2)
             if not (np.isfinite(J) and _finite(net)):
                 _restore(net, W_prev, b_prev)
                 raise FloatingPointError(

@@ -47,3 +47,35 @@ def test_l2_must_not_be_negative(small_net, l2):
         bp.gradients(*small_net, l2=l2)
     with pytest.raises(ValueError, match="l2 must be finite and >= 0"):
         bp.loss(*small_net, l2=l2)
+
+
+@pytest.mark.parametrize("reduction", ["sum", "mean"])
+def test_training_with_l2_is_the_regularized_update(small_net, reduction):
+    net, X, Y = small_net
+    manual = net.copy()
+    h = bp.train(net, X, Y, 0.1, 3, 0.0, batch_size=2, shuffle=False, reduction=reduction, l2=0.5)
+    for _ in range(3):
+        for start in range(0, X.shape[1], 2):
+            cols = slice(start, start + 2)
+            bp.update(manual, *bp.gradients(manual, X[:, cols], Y[:, cols], reduction, l2=0.5), 0.1)
+    for l in net.W:
+        np.testing.assert_allclose(net.W[l], manual.W[l], rtol=1e-13)
+    assert h.loss[-1] == pytest.approx(bp.loss(net, X, Y, reduction, l2=0.5), rel=1e-13)
+
+
+def test_per_sample_trainer_with_l2_equals_train(small_net):
+    net, X, Y = small_net
+    twin = net.copy()
+    bp.train(net, X, Y, 0.1, 5, 0.0, l2=0.3)
+    bp.train_per_sample(twin, X, Y, 0.1, 5, 0.0, l2=0.3)
+    for l in net.W:
+        np.testing.assert_allclose(net.W[l], twin.W[l], rtol=1e-12)
+
+
+def test_l2_shrinks_the_weights():
+    X, Y = bp.data.moons(100, seed=0)
+    plain, decayed = bp.Network((2, 16, 1), seed=0), bp.Network((2, 16, 1), seed=0)
+    bp.train(plain, X, Y, 0.5, 300, 0.0, reduction="mean")
+    bp.train(decayed, X, Y, 0.5, 300, 0.0, reduction="mean", l2=0.5)
+    norm = lambda net: sum(np.sum(W**2) for W in net.W.values())  # noqa: E731
+    assert norm(decayed) < 0.8 * norm(plain)
