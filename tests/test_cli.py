@@ -1,23 +1,98 @@
 import subprocess
 import sys
 
+import pytest
+
+import bp
 from bp.__main__ import main
 
 
-def test_main_trains_prints_and_plots(tmp_path, capsys):
-    plot = tmp_path / "result.png"
-    assert main(["--max-iter", "300", "--plot", str(plot)]) == 0
+def test_main_job_trains_prints_and_plots(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["--max-iter", "300"]) == 0
     out = capsys.readouterr()
-    assert (
-        "two moons" in out.out and "final loss J = " in out.out and "training accuracy" in out.out
-    )
+    assert "task: moons" in out.out and "training: J (sum) = " in out.out
+    assert "test: J (sum) = " in out.out and "accuracy = " in out.out
     assert "iteration 300/300" in out.err
-    assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (tmp_path / "bp_result.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_bad_arguments_exit_with_a_message(tmp_path, capsys):
-    assert main(["--alpha", "-1", "--plot", str(tmp_path / "p.png")]) == 2
-    assert "alpha must be finite and > 0" in capsys.readouterr().err
+def test_train_save_then_evaluate(tmp_path, capsys):
+    model = tmp_path / "xor.npz"
+    args = ["train", "--task", "xor", "--quiet", "--no-plot", "--save", str(model)]
+    assert main(args) == 0
+    trained = capsys.readouterr().out
+    assert "model saved to" in trained and "accuracy = 100.0%" in trained
+    assert main(["evaluate", str(model), "--task", "xor"]) == 0
+    evaluated = capsys.readouterr().out
+    assert "Network(sizes=(2, 4, 1)" in evaluated and "accuracy = 100.0%" in evaluated
+
+
+def test_options_reach_the_network_and_trainer(tmp_path, capsys):
+    model = tmp_path / "m.npz"
+    args = ["train", "--task", "circles", "--sizes", "2", "5", "3", "1", "--activation", "tanh"]
+    args += ["--output-activation", "sigmoid", "--alpha", "0.1", "--max-iter", "7"]
+    args += ["--batch-size", "16", "--reduction", "mean", "--l2", "0.01", "--quiet"]
+    args += ["--no-plot", "--save", str(model)]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "alpha = 0.1, max_iter = 7, epsilon = 1e-06, batch_size = 16" in out
+    assert "reduction = mean, l2 = 0.01" in out and "iterations: 7" in out
+    net = bp.load(model)
+    assert net.sizes == (2, 5, 3, 1) and net.hidden.name == "tanh"
+
+
+def test_tasks_lists_every_task(capsys):
+    assert main(["tasks"]) == 0
+    out = capsys.readouterr().out
+    for name in ("moons", "xor", "circles", "spiral", "sine", "digits"):
+        assert name in out
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--alpha", "-1"], "alpha must be finite and > 0"),
+        (["--sizes", "3", "4", "1"], "X has shape (2, 160)"),
+        (["--activation", "swish"], "activation='swish' is not a known activation"),
+        (["--max-iter", "5", "--batch-size", "999"], "batch_size=999 is larger than"),
+    ],
+)
+def test_bad_values_exit_2_with_a_message(args, message, capsys, tmp_path):
+    assert main([*args, "--no-plot", "--quiet"]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_unknown_option_or_task_exits_2(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["train", "--task", "mnist"])
+    assert exit_.value.code == 2
+    assert "invalid choice: 'mnist'" in capsys.readouterr().err
+
+
+def test_missing_or_corrupt_model_exits_1(tmp_path, capsys):
+    assert main(["evaluate", str(tmp_path / "none.npz")]) == 1
+    assert "no bp model file" in capsys.readouterr().err
+    bad = tmp_path / "bad.npz"
+    bad.write_bytes(b"garbage")
+    assert main(["evaluate", str(bad)]) == 2
+    assert "not a readable .npz file" in capsys.readouterr().err
+
+
+def test_divergence_exits_1(capsys):
+    args = ["--task", "sine", "--alpha", "1e6", "--max-iter", "50", "--no-plot", "--quiet"]
+    assert main(args) == 1
+    assert "diverged" in capsys.readouterr().err
+
+
+def test_interrupted_training_saves_and_exits_130(tmp_path, monkeypatch, capsys):
+    def interrupted_train(*args, **kwargs):
+        return bp.History(loss=[1.0], iterations=1, interrupted=True, max_change=[0.1])
+
+    monkeypatch.setattr(bp, "train", interrupted_train)
+    model = tmp_path / "m.npz"
+    assert main(["--no-plot", "--save", str(model)]) == 130
+    assert model.exists()
 
 
 def test_python_dash_m_bp_help():
@@ -25,3 +100,4 @@ def test_python_dash_m_bp_help():
         [sys.executable, "-m", "bp", "--help"], capture_output=True, text=True, check=True
     )
     assert "usage: python -m bp" in result.stdout
+    assert "python -m bp evaluate spiral.npz --task spiral" in result.stdout
