@@ -56,13 +56,33 @@ def check_data(net, X, Y=None):
     X = as_samples("X", X, net.sizes[0], "n_in", net.dtype)
     if Y is None:
         return X
-    Y = as_samples("Y", Y, net.sizes[-1], "n_out", net.dtype)
+    Y = check_targets(net, as_samples("Y", Y, net.sizes[-1], "n_out", net.dtype))
     if Y.shape[1] != X.shape[1]:
         raise ValueError(
             f"X and Y must hold the same number of samples (columns); "
             f"got X with m={X.shape[1]} and Y with m={Y.shape[1]}"
         )
     return X, Y
+
+
+def check_targets(net, Y: np.ndarray) -> np.ndarray:
+    """Targets the loss can take: in [0, 1] for the cross-entropies, columns summing to 1
+    for the log-likelihood (its δ^L = a^L − y assumes Σ_k y_k = 1)."""
+    loss = net.cost.name
+    if loss in ("cross_entropy", "log_likelihood") and ((Y < 0) | (Y > 1)).any():
+        raise ValueError(
+            f"with loss={loss!r}, Y must lie in [0, 1]; got values from {Y.min()} to {Y.max()}"
+        )
+    if loss == "log_likelihood":
+        sums = Y.sum(axis=0)
+        bad = np.flatnonzero(np.abs(sums - 1) > 1e-6)
+        if bad.size:
+            i = int(bad[0])
+            raise ValueError(
+                f"with loss='log_likelihood', every column of Y must sum to 1 (one-hot labels "
+                f"or probabilities); column {i} sums to {sums[i]:g}"
+            )
+    return Y
 
 
 def check_reduction(reduction: str) -> str:

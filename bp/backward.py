@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from bp._validate import as_samples, check_data, check_real, check_reduction
+from bp._validate import as_samples, check_data, check_real, check_reduction, check_targets
 from bp.forward import _forward
 from bp.network import Layers, Network
 from bp.regularization import l2_gradient
@@ -78,7 +78,7 @@ def bias_gradient(delta: Array) -> Array:
 
 def backward(net: Network, z: dict[int, Array], a: dict[int, Array], Y: Array) -> dict[int, Array]:
     r"""δ^l for l = L, L-1, ..., 2 from a forward pass (z, a) and the targets Y (n_out, m)."""
-    Y = as_samples("Y", Y, net.sizes[-1], "n_out", net.dtype)
+    Y = check_targets(net, as_samples("Y", Y, net.sizes[-1], "n_out", net.dtype))
     if Y.shape != a[net.L].shape:
         raise ValueError(f"Y has shape {Y.shape}; expected {a[net.L].shape}, the shape of a^L")
     return _backward(net, z, a, Y)

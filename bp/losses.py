@@ -39,9 +39,9 @@ def mse_prime(a: Array, y: Array) -> Array:
 def cross_entropy(a: Array, y: Array) -> float:
     r"""J = −Σ_i Σ_k [y_k ln a_k + (1 − y_k) ln(1 − a_k)], for outputs a in (0, 1).
 
-    This is the formula as written; it gives inf where a sigmoid output has
-    rounded to exactly 0 or 1. bp evaluates it from z^L instead, with
-    ``cross_entropy_from_z``.
+    This is the formula as written; it gives inf or NaN (0 · ln 0) where a
+    sigmoid output has rounded to exactly 0 or 1. bp evaluates it from z^L
+    instead, with ``cross_entropy_from_z``.
     """
     return -float(np.sum(y * np.log(a) + (1 - y) * np.log1p(-a)))
 
@@ -63,7 +63,11 @@ def cross_entropy_prime(a: Array, y: Array) -> Array:
 
 
 def log_likelihood(a: Array, y: Array) -> float:
-    r"""J = −Σ_i Σ_k y_k ln a_k, for a softmax output a (each column sums to 1)."""
+    r"""J = −Σ_i Σ_k y_k ln a_k, for a softmax output a (each column sums to 1).
+
+    As written it gives NaN (0 · ln 0) where some a_k has rounded to 0; bp
+    evaluates it from z^L instead, with ``log_likelihood_from_z``.
+    """
     return -float(np.sum(y * np.log(a)))
 
 

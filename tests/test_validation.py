@@ -156,3 +156,24 @@ def test_nothing_is_broadcast_a_single_target_column(net, data):
     X, _ = data
     with pytest.raises(ValueError, match=r"X with m=10 and Y with m=1"):
         bp.gradients(net, X, np.zeros((2, 1)))
+
+
+def test_log_likelihood_targets_must_sum_to_one():
+    net = bp.Network((2, 3), output_activation="softmax", loss="log_likelihood", seed=0)
+    X = np.ones((2, 2))
+    Y = np.array([[1.0, 0.0], [1.0, 0.5], [0.0, 0.5]])
+    with pytest.raises(ValueError, match=r"every column of Y must sum to 1.*column 0 sums to 2"):
+        bp.gradients(net, X, Y)
+    z, a = bp.forward(net, X)
+    with pytest.raises(ValueError, match="column 0 sums to 2"):
+        bp.backward(net, z, a, Y)
+    bp.gradients(net, X, Y / Y.sum(axis=0))
+
+
+@pytest.mark.parametrize(
+    "loss, output", [("cross_entropy", "sigmoid"), ("log_likelihood", "softmax")]
+)
+def test_cross_entropy_targets_must_lie_in_0_1(loss, output):
+    net = bp.Network((2, 2), output_activation=output, loss=loss, seed=0)
+    with pytest.raises(ValueError, match=r"Y must lie in \[0, 1\]; got values from -0.5 to 1.5"):
+        bp.loss(net, np.ones((2, 2)), np.array([[-0.5, 1.0], [1.5, 0.0]]))
