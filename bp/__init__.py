@@ -21,6 +21,7 @@ from bp.forward import forward, layer_forward, loss, predict
 from bp.gradcheck import gradient_check, numerical_gradients, relative_error
 from bp.losses import LOSSES, get_loss
 from bp.network import Network, load, save
+from bp.torch_bridge import from_torch, to_torch
 from bp.train import History, max_change, train, train_per_sample, update
 
 __version__ = "0.1.0"
@@ -34,6 +35,7 @@ __all__ = [
     "bias_gradient",
     "data",
     "forward",
+    "from_torch",
     "get_activation",
     "get_loss",
     "gradient_check",
@@ -50,6 +52,7 @@ __all__ = [
     "regularization",
     "relative_error",
     "save",
+    "to_torch",
     "train",
     "train_per_sample",
     "update",
