@@ -112,7 +112,9 @@ def make_problem(kind: str, sizes: tuple[int, ...], act: str, seed: int = 0):
     return net, X, Y, targets, np.array([0, 1]) if kind == "binary" else np.arange(n_out)
 
 
-def sklearn_twin(net: bp.Network, X: np.ndarray, targets, classes, batch_size: int | None):
+def sklearn_twin(
+    net: bp.Network, X: np.ndarray, targets, classes, batch_size: int | None, l2: float = 0.0
+):
     """An MLPRegressor (classes None) or MLPClassifier with plain SGD and net's weights.
 
     scikit-learn has no public way to set initial weights: a first
@@ -124,7 +126,7 @@ def sklearn_twin(net: bp.Network, X: np.ndarray, targets, classes, batch_size: i
         hidden_layer_sizes=net.sizes[1:-1],
         activation=SKLEARN_ACTIVATION[net.hidden.name],
         solver="sgd",
-        alpha=0.0,  # no L2 penalty
+        alpha=l2,  # scikit-learn's L2 penalty λ: (λ/2) Σ‖W‖² / k, like bp's l2 with "mean"
         batch_size=X.shape[1] if batch_size is None else batch_size,
         learning_rate="constant",
         learning_rate_init=ALPHA,
@@ -157,20 +159,18 @@ def weight_error(net: bp.Network, model) -> float:
 
 
 @functools.cache  # the worst-error test reuses the results of the per-case tests
-def train_both(kind, sizes, act, k) -> tuple[float, float]:
+def train_both(kind, sizes, act, k, l2=0.0) -> tuple[float, float]:
     """Train bp and sklearn side by side for EPOCHS epochs from the same weights.
 
     Returns (worst relative weight difference over the epochs, how far the
     weights moved from the start) so a test can also check that they moved.
     """
     net, X, Y, targets, classes = make_problem(kind, sizes, act)
-    model = sklearn_twin(net, X, targets, classes, k)
+    model = sklearn_twin(net, X, targets, classes, k, l2)
     start = {l: net.W[l].copy() for l in net.W}
     worst = weight_error(net, model)
     for _ in range(EPOCHS):
-        bp.train(
-            net, X, Y, ALPHA, max_iter=1, epsilon=0, batch_size=k, reduction="mean", shuffle=False
-        )
+        bp.train(net, X, Y, ALPHA, 1, 0, batch_size=k, reduction="mean", shuffle=False, l2=l2)
         model.partial_fit(X.T, targets)  # one epoch, batches in order
         worst = max(worst, weight_error(net, model))
     moved = max(rel(net.W[l], start[l]) for l in net.W)
@@ -241,3 +241,36 @@ def test_setup_raises_no_warnings():
             net, X, _, targets, classes = make_problem(kind, sizes, act)
             model = sklearn_twin(net, X, targets, classes, k)
             model.partial_fit(X.T, targets)
+
+
+L2_CASES = [("regression", (3, 5, 2), "tanh", None), ("regression", (4, 6, 5, 3, 3), "relu", 5)]
+L2_CASES += [("multiclass", (3, 5, 4, 3), "sigmoid", 4), ("binary", (3, 5, 4, 1), "tanh", None)]
+
+
+@pytest.mark.parametrize("lam", [0.1, 1.0])
+@pytest.mark.parametrize(("kind", "sizes", "act", "k"), L2_CASES)
+def test_l2_equals_sklearn_alpha(kind, sizes, act, k, lam):
+    """bp's l2=λ with reduction="mean" is scikit-learn's alpha=λ, batch by batch."""
+    worst, moved = train_both(kind, sizes, act, k, lam)
+    assert moved > 1e-2
+    assert worst < TOLERANCE, f"{kind} {sizes} λ={lam}: weights differ by {worst:.2e}"
+
+
+def test_l2_changes_the_result():
+    """The penalty is not a no-op: without it bp's weights leave scikit-learn's."""
+    net, X, Y, targets, _ = make_problem("regression", (3, 5, 2), "tanh")
+    model = sklearn_twin(net, X, targets, None, None, l2=1.0)
+    bp.train(net, X, Y, ALPHA, 5, 0, reduction="mean")
+    for _ in range(5):
+        model.partial_fit(X.T, targets)
+    assert weight_error(net, model) > 1e-3
+
+
+@pytest.mark.parametrize("kind", sorted(CLASSIFIERS))
+def test_classifier_loss_with_l2_is_bp_mean_loss(kind):
+    """scikit-learn's loss_ adds (λ/2) Σ‖W‖² / m, exactly bp's J_mean with l2=λ."""
+    net, X, Y, targets, classes = make_problem(kind, (3, 5, 4, CLASSIFIERS[kind][0]), "tanh")
+    model = sklearn_twin(net, X, targets, classes, None, l2=0.7)
+    J_mean = bp.loss(net, X, Y, reduction="mean", l2=0.7)
+    model.partial_fit(X.T, targets)
+    assert model.loss_ == pytest.approx(J_mean, rel=1e-12)
