@@ -1,4 +1,4 @@
-r"""L2 regularization (weight decay) and dropout.
+r"""L2 regularization (weight decay).
 
 L2 adds (λ/2) Σ_l ‖W^l‖² to the summed loss, where ‖W^l‖² is the sum of the
 squares of W^l's entries (the Frobenius norm squared). The biases are left
