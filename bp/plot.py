@@ -229,7 +229,7 @@ def _tile(
     k = images.shape[1]
     cols = max(int(np.ceil(np.sqrt(k))), 1)
     rows = max(int(np.ceil(k / cols)), 1)
-    grid = np.ma.masked_all((rows * (band + h), cols * (w + 1) - 1))
+    grid = np.ma.masked_array(np.zeros((rows * (band + h), cols * (w + 1) - 1)), mask=True)
     for t in range(k):
         top, left = (t // cols) * (band + h) + band, (t % cols) * (w + 1)
         grid[top : top + h, left : left + w] = images[:, t].reshape(shape)
