@@ -6,7 +6,7 @@ columns of X (n_in, m) and Y (n_out, m); losses and gradients sum over the
 samples unless ``reduction="mean"``.
 """
 
-from bp import data, regularization
+from bp import data, dropout, regularization
 from bp.activations import ACTIVATIONS, get_activation
 from bp.backward import (
     backward,
@@ -34,6 +34,7 @@ __all__ = [
     "backward",
     "bias_gradient",
     "data",
+    "dropout",
     "forward",
     "from_torch",
     "get_activation",

@@ -18,8 +18,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from bp import fast
 from bp._validate import check_data, check_integer, check_real, check_reduction
 from bp.backward import _gradients, bias_gradient, hidden_delta, output_error, weight_gradient
+from bp.dropout import dropout_gradients, dropout_masks
 from bp.forward import _loss, layer_forward
 from bp.network import Network
 from bp.regularization import l2_gradient
@@ -37,6 +39,10 @@ class History:
     interrupted : True when Ctrl-C (KeyboardInterrupt) stopped training; the
         network then holds the weights of the last completed iteration.
     max_change : the largest |change| of any W or b element in each iteration.
+    validation_loss : J on the validation samples after each iteration (no L2
+        term), when ``validation`` was given.
+    best_iteration : the iteration with the lowest validation loss (0: none).
+    stopped_early : True when early stopping ended training.
     """
 
     loss: list[float] = field(default_factory=list)
@@ -44,6 +50,9 @@ class History:
     converged: bool = False
     interrupted: bool = False
     max_change: list[float] = field(default_factory=list)
+    validation_loss: list[float] = field(default_factory=list)
+    best_iteration: int = 0
+    stopped_early: bool = False
 
 
 def update(net: Network, dW: dict[int, Array], db: dict[int, Array], alpha: float) -> None:
@@ -74,6 +83,9 @@ def train(
     verbose: bool = False,
     stop: str = "change",
     l2: float = 0.0,
+    dropout: float = 0.0,
+    validation: tuple[Array, Array] | None = None,
+    early_stopping: int | None = None,
 ) -> History:
     r"""Train ``net`` in place by gradient descent; return its History.
 
@@ -94,6 +106,13 @@ def train(
     l2 : λ ≥ 0 of L2 regularization: each batch's J gains (λ/2) Σ_l ‖W^l‖²
         (divided by the batch's size under ``"mean"``, as in scikit-learn), so
         every update also shrinks W by α λ W (α λ W / k under ``"mean"``).
+    dropout : the probability p of dropping each hidden unit for each sample
+        during training (inverted dropout, bp/dropout.py); 0 turns it off.
+    validation : (X_val, Y_val), samples as columns: J on them is recorded
+        after each iteration in ``History.validation_loss``.
+    early_stopping : with ``validation``, stop when the validation loss has not
+        improved for this many iterations; the network then ends with the
+        weights of its best iteration (``History.best_iteration``).
     batch_size : ``None`` is the document's batch gradient descent (one update
         per iteration, over all m samples); ``1`` is stochastic and ``k``
         mini-batch gradient descent, with ⌈m/k⌉ updates per iteration.
@@ -117,6 +136,9 @@ def train(
         batch_size = check_integer("batch_size", batch_size, 1)
         if batch_size > m:
             raise ValueError(f"batch_size={batch_size} is larger than the m={m} samples")
+    dropout = check_real("dropout", dropout, positive=False)
+    if dropout >= 1:
+        raise ValueError(f"dropout must be a probability in [0, 1); got {dropout}")
     rng = np.random.default_rng(seed)
     k = m if batch_size is None else batch_size
 
@@ -124,11 +146,33 @@ def train(
         order = rng.permutation(m) if shuffle and k < m else np.arange(m)
         for start in range(0, m, k):
             cols = order[start : start + k]
-            dW, db = _gradients(net, X[:, cols], Y[:, cols], reduction, l2)
+            if dropout:
+                masks = dropout_masks(net, cols.size, dropout, rng)
+                dW, db = dropout_gradients(net, X[:, cols], Y[:, cols], masks, reduction, l2)
+            else:
+                dW, db = _gradients(net, X[:, cols], Y[:, cols], reduction, l2)
             update(net, dW, db, alpha)
 
+    if fast.supports(net) and not dropout:
+        # The same iterations computed into preallocated buffers (bp/fast.py), with the same
+        # update rule; tests/test_fast.py checks that they equal the loop above.
+        one_iteration = fast.trainer(
+            net, X, Y, alpha, k, reduction, l2, rng, shuffle, update, max_iter
+        )
     return _iterate(
-        net, X, Y, alpha, max_iter, epsilon, reduction, one_iteration, callback, verbose, stop, l2
+        net,
+        X,
+        Y,
+        alpha,
+        max_iter,
+        epsilon,
+        reduction,
+        one_iteration,
+        callback,
+        verbose,
+        stop,
+        l2,
+        _Validation.of(net, validation, early_stopping, reduction),
     )
 
 
@@ -202,22 +246,39 @@ STOP_RULES = ("change", "relative_change", "loss")
 
 
 def _iterate(
-    net, X, Y, alpha, max_iter, epsilon, reduction, one_iteration, callback, verbose, stop, l2
+    net,
+    X,
+    Y,
+    alpha,
+    max_iter,
+    epsilon,
+    reduction,
+    one_iteration,
+    callback,
+    verbose,
+    stop,
+    l2,
+    validation=None,
 ):
-    """The outer loop shared by both trainers: Max, the ε rule, progress, Ctrl-C, divergence."""
+    """The outer loop shared by both trainers: Max, the ε rule, progress, Ctrl-C, divergence.
+
+    J after each iteration is ``bp.loss``, or ``one_iteration.loss()`` when the
+    iteration brings its own (the fast path computes J with the next gradient).
+    """
     max_iter = check_integer("max_iter", max_iter, 1)
     epsilon = check_real("epsilon", epsilon, positive=False)
     if stop not in STOP_RULES:
         raise ValueError(f"stop={stop!r}; expected one of {', '.join(map(repr, STOP_RULES))}")
+    loss = getattr(one_iteration, "loss", None) or (lambda: _loss(net, X, Y, reduction, l2))
     history = History()
-    J_prev = _loss(net, X, Y, reduction, l2) if stop == "loss" else None
+    J_prev = loss() if stop == "loss" else None
     progress = _Progress(max_iter) if verbose else None
     W_prev, b_prev = _snapshot(net)
     try:
         for iteration in range(1, max_iter + 1):
             with np.errstate(over="ignore", invalid="ignore"):
                 one_iteration()
-                J = _loss(net, X, Y, reduction, l2)
+                J = loss()
             if not (np.isfinite(J) and _finite(net)):
                 _restore(net, W_prev, b_prev)
                 raise FloatingPointError(
@@ -241,16 +302,59 @@ def _iterate(
             else:
                 history.converged = abs(J_prev - J) < epsilon
                 J_prev = J
+            if validation is not None:
+                validation.record(net, history)
             stopped_by_callback = callback is not None and callback(iteration, net, history)
-            if history.converged or stopped_by_callback:
+            if history.converged or history.stopped_early or stopped_by_callback:
                 break
     except KeyboardInterrupt:
         _restore(net, W_prev, b_prev)
         history.interrupted = True
+    else:
+        if validation is not None and validation.early_stopping:
+            _restore(net, *validation.best)
     finally:
         if progress:
             progress.close(history)
     return history
+
+
+@dataclass
+class _Validation:
+    """Validation loss after each iteration, and early stopping on it."""
+
+    X: Array
+    Y: Array
+    reduction: str
+    early_stopping: int | None
+    best: tuple[dict[int, Array], dict[int, Array]] | None = None
+    best_loss: float = np.inf
+
+    @classmethod
+    def of(cls, net, validation, early_stopping, reduction) -> _Validation | None:
+        if validation is None:
+            if early_stopping is not None:
+                raise ValueError("early_stopping needs validation=(X_val, Y_val)")
+            return None
+        try:
+            X_val, Y_val = validation
+        except (TypeError, ValueError):
+            raise TypeError("validation must be a pair (X_val, Y_val)") from None
+        if early_stopping is not None:
+            early_stopping = check_integer("early_stopping", early_stopping, 1)
+        X_val, Y_val = check_data(net, X_val, Y_val)
+        return cls(X_val, Y_val, reduction, early_stopping)
+
+    def record(self, net: Network, history: History) -> None:
+        J_val = _loss(net, self.X, self.Y, self.reduction)
+        history.validation_loss.append(J_val)
+        if J_val < self.best_loss:
+            self.best_loss, self.best = J_val, _snapshot(net)
+            history.best_iteration = history.iterations
+        elif self.early_stopping:
+            history.stopped_early = (
+                history.iterations - history.best_iteration >= self.early_stopping
+            )
 
 
 def _snapshot(net: Network) -> tuple[dict[int, Array], dict[int, Array]]:

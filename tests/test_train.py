@@ -215,3 +215,75 @@ def test_loss_rule_stops_on_small_loss_change(small_net):
 def test_unknown_stop_rule(small_net):
     with pytest.raises(ValueError, match=r"stop='weights'; expected one of 'change'"):
         bp.train(*small_net, alpha=0.1, max_iter=1, epsilon=0.0, stop="weights")
+
+
+def test_validation_loss_is_recorded_each_iteration(small_net):
+    net, X, Y = small_net
+    X_val, Y_val = X[:, :2] + 0.1, Y[:, :2]
+    h = bp.train(net, X, Y, 0.1, 4, 0.0, validation=(X_val, Y_val))
+    assert len(h.validation_loss) == 4
+    assert h.validation_loss[-1] == pytest.approx(bp.loss(net, X_val, Y_val), rel=1e-14)
+    assert h.best_iteration == 1 + int(np.argmin(h.validation_loss))
+    assert not h.stopped_early
+
+
+def test_early_stopping_restores_the_best_weights():
+    # A tiny, noisy training set over-fits: the validation loss turns up and training stops.
+    X, Y = bp.data.sine(m=200, noise=0.3, seed=1)
+    (X_train, Y_train), (X_val, Y_val) = bp.data.split(X, Y, (0.1, 0.9), seed=0)
+    net = bp.Network((1, 128, 1), "tanh", "identity", seed=0)
+    best = {}
+
+    def remember(iteration, net_, history):
+        if history.best_iteration == iteration:
+            best["W"] = {l: W.copy() for l, W in net_.W.items()}
+
+    h = bp.train(
+        net, X_train, Y_train, 0.05, 5000, 0.0, validation=(X_val, Y_val),
+        early_stopping=50, reduction="mean", callback=remember,
+    )  # fmt: skip
+    assert h.stopped_early and h.iterations == h.best_iteration + 50 < 5000
+    assert min(h.validation_loss) == h.validation_loss[h.best_iteration - 1]
+    for l in net.W:
+        np.testing.assert_array_equal(net.W[l], best["W"][l])
+    assert bp.loss(net, X_val, Y_val, "mean") == pytest.approx(min(h.validation_loss), rel=1e-12)
+
+
+def test_early_stopping_needs_validation(small_net):
+    with pytest.raises(ValueError, match=r"early_stopping needs validation=\(X_val, Y_val\)"):
+        bp.train(*small_net, 0.1, 5, 0.0, early_stopping=3)
+    with pytest.raises(TypeError, match="validation must be a pair"):
+        bp.train(*small_net, 0.1, 5, 0.0, validation=np.ones((3, 2)))
+    with pytest.raises(ValueError, match=r"X has shape \(2, 3\)"):
+        bp.train(*small_net, 0.1, 5, 0.0, validation=(np.ones((2, 3)), np.ones((2, 3))))
+
+
+def test_dropout_training_uses_fresh_masks_and_is_seeded(small_net):
+    net, X, Y = small_net
+    runs = []
+    for seed in (1, 1, 2):
+        twin = net.copy()
+        bp.train(twin, X, Y, 0.1, 5, 0.0, dropout=0.5, seed=seed)
+        runs.append(twin)
+    assert _max_diff(runs[0], runs[1]) == 0.0
+    assert _max_diff(runs[0], runs[2]) > 0.0
+    plain = net.copy()
+    bp.train(plain, X, Y, 0.1, 5, 0.0)
+    assert _max_diff(runs[0], plain) > 0.0
+
+
+def test_dropout_step_is_the_masked_gradient(small_net):
+    net, X, Y = small_net
+    start = net.copy()
+    bp.train(net, X, Y, 0.1, 1, 0.0, dropout=0.3, seed=7)
+    rng = np.random.default_rng(7)  # full batch: no shuffle draws before the masks
+    masks = bp.dropout.dropout_masks(start, X.shape[1], 0.3, rng)
+    dW, _ = bp.dropout.dropout_gradients(start, X, Y, masks)
+    for l in net.W:
+        np.testing.assert_allclose(net.W[l], start.W[l] - 0.1 * dW[l], rtol=1e-13)
+
+
+@pytest.mark.parametrize("p", [-0.1, 1.0, 1.5])
+def test_dropout_must_be_a_probability(small_net, p):
+    with pytest.raises(ValueError, match="dropout must be"):
+        bp.train(*small_net, 0.1, 1, 0.0, dropout=p)
