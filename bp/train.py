@@ -125,7 +125,8 @@ def train(
     verbose : print one updating progress line (iteration, J, largest change).
 
     Raises FloatingPointError when J or a weight becomes NaN or inf (α too large);
-    the network is then left with the weights of the last finite iteration.
+    the network is then left with the weights of the last finite iteration, and
+    the error's ``history`` attribute holds the History up to that iteration.
     """
     check_reduction(reduction)
     X, Y = check_data(net, X, Y)
@@ -281,12 +282,14 @@ def _iterate(
                 J = loss()
             if not (np.isfinite(J) and _finite(net)):
                 _restore(net, W_prev, b_prev)
-                raise FloatingPointError(
+                diverged = FloatingPointError(
                     f"training diverged at iteration {iteration}: J or a weight became NaN or inf; "
                     f"alpha={alpha} is too large for this network and data (try a smaller alpha"
                     f"{', or reduction=' + repr('mean') if reduction == 'sum' else ''}). "
                     f"The network keeps the weights of iteration {iteration - 1}."
                 )
+                diverged.history = history  # what happened up to the last finite iteration
+                raise diverged
             change = max(max_change(W_prev, net.W), max_change(b_prev, net.b))
             W_prev, b_prev = _snapshot(net)
             history.loss.append(J)

@@ -169,8 +169,13 @@ def test_interrupt_mid_iteration_restores_previous_weights(small_net, monkeypatc
 def test_divergence_is_reported_and_weights_stay_finite():
     X, Y = bp.data.moons(50, seed=0)
     net = bp.Network((2, 8, 1), activation="identity", seed=0)
-    with pytest.raises(FloatingPointError, match=r"diverged at iteration \d+.*alpha=1000000.0"):
+    with pytest.raises(
+        FloatingPointError, match=r"diverged at iteration \d+.*alpha=1000000.0"
+    ) as err:
         bp.train(net, X, Y, alpha=1e6, max_iter=100, epsilon=0.0)
+    history = err.value.history
+    assert f"diverged at iteration {history.iterations + 1}:" in str(err.value)
+    assert len(history.loss) == history.iterations and np.isfinite(history.loss).all()
     assert all(np.isfinite(W).all() for W in net.W.values())
     assert all(np.isfinite(b).all() for b in net.b.values())
 
