@@ -12,9 +12,9 @@ from __future__ import annotations
 import numpy as np
 
 from bp.backward import bias_gradient, hidden_delta, output_error, weight_gradient
-from bp.forward import layer_forward
+from bp.forward import layer_forward, objective
 from bp.network import Layers, Network
-from bp.regularization import l2_gradient, l2_penalty
+from bp.regularization import l2_gradient
 
 Array = np.ndarray
 
@@ -83,7 +83,4 @@ def dropout_loss(
 ) -> float:
     r"""J of the network thinned by the masks (what ``dropout_gradients`` differentiates)."""
     z, a = dropout_forward(net, X, masks)
-    cost = net.cost
-    J = cost.J(a[net.L], Y) if cost.J_from_z is None else cost.J_from_z(z[net.L], Y)
-    J += l2_penalty(net.W, l2)
-    return J / X.shape[1] if reduction == "mean" else J
+    return objective(net, z[net.L], a[net.L], Y, reduction, l2)

@@ -68,8 +68,19 @@ def loss(
 
 def _loss(net: Network, X: np.ndarray, Y: np.ndarray, reduction: str, l2: float = 0.0) -> float:
     z, a = _forward(net, X)
+    return objective(net, z[net.L], a[net.L], Y, reduction, l2)
+
+
+def objective(
+    net: Network, z_L: np.ndarray, a_L: np.ndarray, Y: np.ndarray, reduction: str, l2: float
+) -> float:
+    r"""J from the output layer's z^L and a^L: Σ_i J_i (+ (λ/2) Σ_l ‖W^l‖²), or that / m.
+
+    A loss that has a form in z^L (the cross-entropies) is computed from z^L,
+    where it cannot take the log of a rounded 0.
+    """
     cost = net.cost
-    J = cost.J(a[net.L], Y) if cost.J_from_z is None else cost.J_from_z(z[net.L], Y)
+    J = cost.J(a_L, Y) if cost.J_from_z is None else cost.J_from_z(z_L, Y)
     if l2:
         J += l2_penalty(net.W, l2)
-    return J / X.shape[1] if reduction == "mean" else J
+    return J / Y.shape[1] if reduction == "mean" else J
