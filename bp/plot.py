@@ -33,13 +33,16 @@ def loss_curve(
 ) -> Axes:
     r"""J after each iteration: a bp.History (its ``.loss``) or a sequence of losses.
 
-    ``validation`` (a History or a sequence, one value per iteration) is drawn
-    as a second line. ``log=True`` uses a log scale for J, where both fast and
-    slow phases of training show.
+    ``validation`` (a History, whose ``.validation_loss`` is taken, or a
+    sequence, one value per iteration) is drawn as a second line; a History
+    trained with ``validation=`` brings its own. ``log=True`` uses a log scale
+    for J, where both fast and slow phases of training show.
     """
-    curves = {"training": _losses("history_or_losses", history_or_losses)}
+    curves = {"training": _losses("history_or_losses", history_or_losses, "loss")}
+    if validation is None and getattr(history_or_losses, "validation_loss", None):
+        validation = history_or_losses
     if validation is not None:
-        curves["validation"] = _losses("validation", validation)
+        curves["validation"] = _losses("validation", validation, "validation_loss")
     if log and min(c.min() for c in curves.values()) <= 0:
         raise ValueError("a log scale needs losses > 0; pass log=False")
     ax = _axes(ax)
@@ -53,8 +56,8 @@ def loss_curve(
     return ax
 
 
-def _losses(name: str, value) -> Array:
-    J = np.asarray(getattr(value, "loss", value), dtype=float)
+def _losses(name: str, value, attribute: str) -> Array:
+    J = np.asarray(getattr(value, attribute, value), dtype=float)
     if J.ndim != 1 or J.size == 0:
         raise ValueError(f"{name} must be a History or a non-empty 1-D sequence of losses")
     return J

@@ -219,3 +219,12 @@ def test_delta_norms_plots_one_line_per_call():
 def test_delta_norms_rejects_empty_or_zero_norms(norms):
     with pytest.raises(ValueError, match="norms"):
         plot.delta_norms(norms)
+
+
+def test_loss_curve_takes_the_validation_loss_of_a_history():
+    history = bp.History(loss=[4.0, 2.0, 1.0], iterations=3, validation_loss=[5.0, 3.0, 3.5])
+    for ax in (plot.loss_curve(history), plot.loss_curve([4.0, 2.0, 1.0], validation=history)):
+        training, validation = ax.get_lines()
+        np.testing.assert_array_equal(training.get_ydata(), [4.0, 2.0, 1.0])
+        np.testing.assert_array_equal(validation.get_ydata(), [5.0, 3.0, 3.5])
+    assert len(plot.loss_curve(bp.History(loss=[1.0], iterations=1)).get_lines()) == 1
