@@ -12,11 +12,13 @@ products, are what costs time. This module computes the same quantities
     ∂J/∂W^l = δ^l (a^{l-1})^T,  ∂J/∂b^l = Σ_i δ^{i,l}
 
 writing each result into a buffer allocated once (``np.matmul(..., out=)``,
-``np.exp(..., out=)``), and it walks the samples in chunks of at most
-``CHUNK`` columns so that the elementwise work runs on data still in the CPU
-cache. The gradient of a batch larger than a chunk is the sum of the chunks'
-gradients: Δ^l (A^{l-1})^T = Σ_i δ^{i,l} (a^{i,l-1})^T, split into partial
-sums. The update is the readable ``bp.update``, called once per batch.
+``np.exp(..., out=)``). It walks the samples in chunks of at most ``CHUNK``
+columns, so that its buffers do not grow with m and the elementwise work runs
+on data still in the CPU cache. The gradient of a batch larger than a chunk
+is the sum of the chunks' gradients: Δ^l (A^{l-1})^T = Σ_i δ^{i,l} (a^{i,l-1})^T,
+split into partial sums. The update rule W^l ← W^l − α ∂J/∂W^l is
+``bp.update``'s, applied in place: α multiplies δ^L, so the gradient arrives
+multiplied by α and is subtracted without a temporary.
 
 Two more savings keep the semantics of ``bp.train``:
 
@@ -46,12 +48,13 @@ from bp.regularization import l2_penalty
 
 Array = np.ndarray
 
-#: The most samples (columns) processed at once. 256 columns of a 128-wide layer
-#: take 256 KiB in float64, so z, a and σ' of a layer stay in the CPU's cache.
-CHUNK = 256
-#: A forward-only pass (J after a mini-batch iteration) keeps no σ' and no a^l for
-#: the backward pass, so it takes chunks this many times larger: fewer, larger GEMMs.
-FORWARD_CHUNKS = 4
+#: The most samples (columns) processed at once, forward and backward. Smaller
+#: chunks keep z, a and σ' in the CPU's cache; larger ones make larger GEMMs, which
+#: BLAS splits between threads better. On 2 cores 1024 was best for 128-wide layers.
+CHUNK = 1024
+#: The same for a forward-only pass (J after a mini-batch iteration), which keeps
+#: no σ' and no a^l for the backward pass.
+FORWARD_CHUNK = 1024
 
 
 # -- z^l = W^l a^{l-1} + b^l, σ and σ', in place ------------------------------------------
@@ -202,27 +205,29 @@ HEAD_KERNELS[SOFTMAX, LOSSES["log_likelihood"]] = _log_likelihood_head
 
 def supports(net: Network) -> bool:
     """True when ``net``'s hidden σ, output σ and loss all have kernels here."""
-    return (net.L == 2 or net.hidden in ACTIVATION_KERNELS) and (
-        net.output,
-        net.cost,
-    ) in HEAD_KERNELS
+    hidden = net.L == 2 or net.hidden in ACTIVATION_KERNELS
+    return hidden and (net.output, net.cost) in HEAD_KERNELS
 
 
 class Engine:
     r"""Forward and backward passes of ``net`` over columns of (X, Y), into reused buffers.
 
-    ``run(X, Y, cols, grad, want_J, l2)`` processes the samples ``cols`` (a slice or
-    an index array) in chunks of at most ``chunk`` columns. It returns J summed over
-    them, without the L2 penalty, and, if ``grad``, leaves the gradient of that sum
-    plus (λ/2) Σ_l ‖W^l‖², Σ_i ∂J_i/∂W^l + λ W^l and Σ_i ∂J_i/∂b^l, in ``self.dW``
-    and ``self.db`` (the reduction's 1/k is left to the step). The weights are read
-    from ``net`` at every call.
+    ``run(X, Y, cols, grad, want_J, l2, factor)`` processes the samples ``cols`` (a
+    slice or an index array) in chunks of at most ``chunk`` columns. It returns J
+    summed over them, without the L2 penalty, and, if ``grad``, leaves the gradient
+    of that sum plus (λ/2) Σ_l ‖W^l‖², times ``factor``,
+
+        dW^l = factor · (Σ_i ∂J_i/∂W^l + λ W^l),   db^l = factor · Σ_i ∂J_i/∂b^l,
+
+    in ``self.dW`` and ``self.db``. With factor = α/k (α under "sum"), ``apply()``
+    is then the update rule. The weights are read from ``net`` at every call.
     """
 
-    def __init__(self, net: Network, chunk: int = CHUNK) -> None:
+    def __init__(self, net: Network, chunk: int = CHUNK, forward_chunk: int = FORWARD_CHUNK):
         if not supports(net):
             raise ValueError(f"no fast kernels for {net!r}; use the readable functions")
         self.net, self.chunk, self.L = net, int(chunk), net.L
+        self.forward_chunk = max(int(forward_chunk), self.chunk)
         self.kernels = [None, None] + [ACTIVATION_KERNELS[net.hidden]] * (net.L - 2)
         self.head = HEAD_KERNELS[net.output, net.cost]
         self.dW = Layers({l: np.empty_like(W) for l, W in net.W.items()})
@@ -254,7 +259,7 @@ class Engine:
         """
         layout = self._layouts.get((w, grad))
         if layout is None:
-            sizes, c = self.net.sizes, self.chunk * (1 if grad else FORWARD_CHUNKS)
+            sizes, c = self.net.sizes, self.chunk if grad else self.forward_chunk
             z, a = [None, None], [None, None]
             widest = max(sizes[1:])
             for l in range(2, self.L + 1):
@@ -288,20 +293,29 @@ class Engine:
             return out
         return M[:, cols]
 
-    def run(self, X: Array, Y: Array, cols, grad: bool, want_J: bool, l2: float = 0.0) -> float:
+    def run(
+        self,
+        X: Array,
+        Y: Array,
+        cols,
+        grad: bool,
+        want_J: bool,
+        l2: float = 0.0,
+        factor: float = 1.0,
+    ) -> float:
         if isinstance(cols, slice):
             start, stop, _ = cols.indices(X.shape[1])
             n = stop - start
         else:
             start, n = 0, len(cols)
         forward_only = not grad and isinstance(cols, slice)
-        chunk = self.chunk * (FORWARD_CHUNKS if forward_only else 1)
+        chunk = self.forward_chunk if forward_only else self.chunk
         if n <= chunk:  # one chunk, as for every mini-batch up to CHUNK samples
             if isinstance(cols, slice):
                 x, y = X[:, cols], Y[:, cols]
             else:
                 x, y = self._gather(X, cols, "x"), self._gather(Y, cols, "y")
-            J = self._chunk(x, y, grad, want_J, True)
+            J = self._chunk(x, y, grad, want_J, factor, True)
         else:
             J = 0.0
             for s in range(0, n, chunk):
@@ -311,16 +325,26 @@ class Engine:
                 else:
                     part = cols[s:e]
                     x, y = self._gather(X, part, "x"), self._gather(Y, part, "y")
-                J += self._chunk(x, y, grad, want_J, s == 0)
+                J += self._chunk(x, y, grad, want_J, factor, s == 0)
         if grad and l2:
             # + λ W^l, the gradient of (λ/2) Σ_l ‖W^l‖²
             tmp = self._partials()[0]
             for l, W in self.net.W.items():
-                np.multiply(W, l2, out=tmp[l])
+                np.multiply(W, l2 * factor, out=tmp[l])
                 np.add(self.dW[l], tmp[l], out=self.dW[l])
         return J
 
-    def _chunk(self, x, y, grad: bool, want_J: bool, first: bool) -> float:
+    def apply(self) -> None:
+        """W^l ← W^l − dW^l and b^l ← b^l − db^l, in place: ``bp.update`` for a gradient
+        that ``run`` has already multiplied by α (its ``factor``)."""
+        net = self.net
+        for l in self.dW:
+            np.subtract(net.W[l], self.dW[l], out=net.W[l])
+            np.subtract(net.b[l], self.db[l], out=net.b[l])
+
+    def _chunk(self, x, y, grad: bool, want_J: bool, factor: float, first: bool) -> float:
+        """Forward (and backward) over the columns x, y; the gradient goes to dW, db if
+        ``first``, else it is added to them."""
         W, b, L, kernels = self.net.W, self.net.b, self.L, self.kernels
         z, a_buf, r, tmp, ones = self._layout(x.shape[1], grad)
         a, prime = [None, x], [None, None]
@@ -336,6 +360,8 @@ class Engine:
         if not grad:
             return J
         delta = r
+        if factor != 1.0:  # every gradient below is linear in δ^L
+            np.multiply(delta, factor, out=delta)
         dW, db = (self.dW, self.db) if first else self._partials()
         for l in range(L, 1, -1):
             # ∂J/∂W^l = δ^l (a^{l-1})^T ; ∂J/∂b^l = Σ_i δ^{i,l} = δ^l 1
@@ -364,24 +390,55 @@ class Engine:
         return self._partial
 
 
-class _FullBatch:
+def _is_readable_update(step: Callable) -> bool:
+    """True for ``bp.update`` itself, not for a wrapper or a replacement of it."""
+    return (
+        getattr(step, "__module__", None) == "bp.train"
+        and getattr(step, "__qualname__", None) == "update"
+    )
+
+
+class _Steps:
+    """What the two loops share: the gradient times α, and the update rule.
+
+    ``run`` multiplies δ^L by the step α (α/k under "mean"), so the gradient arrives
+    as α ∂J/∂W^l and the update is W^l − 1 · (α ∂J/∂W^l). ``bp.update`` would compute
+    that with a temporary array for 1 · dW; on a large network the allocation and the
+    extra pass cost more than the subtraction, so when ``step`` is ``bp.update`` itself
+    ``Engine.apply`` subtracts in place, to the same bits. Any other ``step`` (a wrapper,
+    a spy in a test) is called as ``step(net, dW, db, 1.0)``.
+    """
+
+    def __init__(self, engine: Engine, X: Array, Y: Array, l2: float, step: Callable) -> None:
+        self.engine, self.X, self.Y, self.l2, self.step = engine, X, Y, l2, step
+        self.in_place = _is_readable_update(step)
+
+    def gradient(self, cols, alpha: float, want_J: bool = False) -> float:
+        """α times the gradient over the samples ``cols``; returns their J if wanted."""
+        return self.engine.run(self.X, self.Y, cols, True, want_J, self.l2, alpha)
+
+    def update(self) -> None:
+        engine = self.engine
+        if self.in_place:
+            engine.apply()
+        else:
+            self.step(engine.net, engine.dW, engine.db, 1.0)
+
+
+class _FullBatch(_Steps):
     """The document's batch gradient descent: one update per iteration, over all m samples.
 
     ``loss()`` (J after an iteration) runs forward and backward at the new weights, so
-    the next iteration (a call) only applies the update. The gradient is recomputed if the
-    weights changed after ``loss()`` (a callback may change them).
+    the next iteration (a call) only applies the update. The gradient is recomputed if
+    the weights changed after ``loss()`` (a callback may change them).
     """
 
-    def __init__(self, engine, X, Y, alpha, scale, l2, step, max_iter) -> None:
-        self.engine, self.X, self.Y, self.alpha, self.scale, self.l2 = (
-            engine,
-            X,
-            Y,
-            alpha,
-            scale,
-            l2,
-        )
-        self.step, self.max_iter, self.updates = step, max_iter, 0
+    def __init__(self, engine, X, Y, alpha, mean, l2, step, max_iter) -> None:
+        super().__init__(engine, X, Y, l2, step)
+        m = X.shape[1]
+        self.scale = 1.0 / m if mean else 1.0
+        self.alpha = alpha * self.scale  # the step on the summed gradient: α/m under "mean"
+        self.max_iter, self.updates = max_iter, 0
         net = engine.net
         self.W_at = {l: np.empty_like(W) for l, W in net.W.items()}
         self.b_at = {l: np.empty_like(b) for l, b in net.b.items()}
@@ -395,53 +452,49 @@ class _FullBatch:
         )
 
     def __call__(self) -> None:
-        engine = self.engine
         if not self._pending():
-            engine.run(self.X, self.Y, slice(None), True, False, self.l2)
+            self.gradient(slice(None), self.alpha)
         self.pending = False
-        # W ← W − α (1/m) ∂J_sum/∂W under "mean": α/m is the step on the summed gradient
-        self.step(engine.net, engine.dW, engine.db, self.alpha * self.scale)
+        self.update()
         self.updates += 1
 
     def loss(self) -> float:
-        engine, net = self.engine, self.engine.net
-        grad = self.updates < self.max_iter  # no gradient after the last iteration
-        J = engine.run(self.X, self.Y, slice(None), grad, True, self.l2)
-        if grad:
+        net = self.engine.net
+        if self.updates < self.max_iter:  # forward, J, and the next iteration's gradient
+            J = self.gradient(slice(None), self.alpha, want_J=True)
             for l in self.W_at:
                 np.copyto(self.W_at[l], net.W[l])
                 np.copyto(self.b_at[l], net.b[l])
             self.pending = True
+        else:  # no iteration follows the last one
+            J = self.engine.run(self.X, self.Y, slice(None), False, True)
         if self.l2:
             J += l2_penalty(net.W, self.l2)
         return J * self.scale
 
 
-class _MiniBatch:
+class _MiniBatch(_Steps):
     """Mini-batch (k < m) and stochastic (k = 1) gradient descent: ⌈m/k⌉ updates per iteration."""
 
     def __init__(self, engine, X, Y, alpha, k, mean, l2, rng, shuffle, step) -> None:
-        self.engine, self.X, self.Y, self.alpha, self.k = engine, X, Y, alpha, k
-        self.mean, self.l2, self.rng, self.shuffle, self.step = mean, l2, rng, shuffle, step
+        super().__init__(engine, X, Y, l2, step)
+        self.alpha, self.k, self.mean, self.rng, self.shuffle = alpha, k, mean, rng, shuffle
 
     def __call__(self) -> None:
-        engine, X, Y, k, l2 = self.engine, self.X, self.Y, self.k, self.l2
-        m = X.shape[1]
+        m, k = self.X.shape[1], self.k
         # The same draws from rng as the readable path, so the same batches.
         order = self.rng.permutation(m) if self.shuffle else None
         for start in range(0, m, k):
             stop = min(start + k, m)
-            cols = slice(start, stop) if order is None else order[start:stop]
-            engine.run(X, Y, cols, True, False, l2)
-            # α on the batch's summed gradient, α/k' under "mean" (k' = this batch's size)
+            # α on the batch's summed gradient: α/k' under "mean" (k' = this batch's size)
             alpha = self.alpha / (stop - start) if self.mean else self.alpha
-            self.step(engine.net, engine.dW, engine.db, alpha)
+            self.gradient(slice(start, stop) if order is None else order[start:stop], alpha)
+            self.update()
 
     def loss(self) -> float:
-        engine = self.engine
-        J = engine.run(self.X, self.Y, slice(None), False, True, 1.0)
+        J = self.engine.run(self.X, self.Y, slice(None), False, True)
         if self.l2:
-            J += l2_penalty(engine.net.W, self.l2)
+            J += l2_penalty(self.engine.net.W, self.l2)
         return J / self.X.shape[1] if self.mean else J
 
 
@@ -461,16 +514,15 @@ def trainer(
 ) -> _FullBatch | _MiniBatch:
     """One iteration of ``bp.train`` (a call) and J after it (``.loss()``), by an ``Engine``.
 
-    A call makes the ⌈m/k⌉ updates of one pass over the samples, each by
-    ``step(net, dW, db, alpha)`` (``bp.update``); ``.loss()`` returns J over all m
-    samples at the current weights, with the reduction and the L2 penalty, as
-    ``bp.loss`` does. With k < m the samples are shuffled with ``rng`` exactly as the
-    readable path shuffles them (unless ``shuffle`` is False). ``max_iter`` only
-    spares the gradient after the last iteration.
+    A call makes the ⌈m/k⌉ updates of one pass over the samples by the update rule
+    ``step`` (``bp.update``, applied in place; see ``_Steps``); ``.loss()`` returns J
+    over all m samples at the current weights, with the reduction and the L2
+    penalty, as ``bp.loss`` does. With k < m the samples are shuffled with ``rng``
+    exactly as the readable path shuffles them (unless ``shuffle`` is False).
+    ``max_iter`` only spares the gradient after the last iteration.
     """
-    engine = Engine(net, chunk)
-    m = X.shape[1]
-    if k >= m:
-        scale = 1.0 / m if reduction == "mean" else 1.0
-        return _FullBatch(engine, X, Y, alpha, scale, l2, step, max_iter)
-    return _MiniBatch(engine, X, Y, alpha, k, reduction == "mean", l2, rng, shuffle, step)
+    engine = Engine(net, min(chunk, k, X.shape[1]))  # buffers no wider than a batch
+    mean = reduction == "mean"
+    if k >= X.shape[1]:
+        return _FullBatch(engine, X, Y, alpha, mean, l2, step, max_iter)
+    return _MiniBatch(engine, X, Y, alpha, k, mean, l2, rng, shuffle, step)

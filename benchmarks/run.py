@@ -1,0 +1,528 @@
+r"""Time bp's trainer against its peers, side by side, and measure its peak memory.
+
+    python benchmarks/run.py                  # every config, about 10 minutes
+    python benchmarks/run.py --quick          # fewer repeats, a smoke test
+    python benchmarks/run.py --configs small,medium --repeats 9
+    python benchmarks/run.py --threads 1 --clock cpu   # on a shared, busy machine
+
+Every implementation trains the same sigmoid network (sigmoid hidden layers and a
+linear output, as scikit-learn's MLPRegressor has) on the same data with plain
+SGD, the mean squared error averaged over each batch (reduction="mean"), the same
+batch size and the same step, in float64 unless the name says float32:
+
+  bp             bp.train (the fast path, bp/fast.py); X is passed as rows.T, the
+                 layout bp.data.mnist returns (each sample contiguous)
+  bp C-order X   the same with a C-ordered X (each feature contiguous), whose
+                 shuffled batches are slower to gather
+  bp without J   bp's fast path alone (bp.fast.trainer, an internal API): the same
+                 updates without J over all m after each iteration and without
+                 bp.train's bookkeeping, i.e. what scikit-learn and PyTorch compute
+  bp readable    bp.train with the fast path switched off: bp.gradients + bp.update
+                 per batch and bp.loss per iteration (the straightforward NumPy)
+  per-sample     bp.train_per_sample, the document's loop over i (full batch)
+  scikit-learn   MLPRegressor(solver="sgd", momentum=0, alpha=0, activation="logistic")
+  PyTorch        torch.nn.Sequential in float64, torch.optim.SGD, same thread count
+  floor          the matrix products of one epoch alone, into preallocated buffers:
+                 W a per layer forward, δ a^T per layer and W^T δ for all but the
+                 first layer backward; no σ, no update, no gather
+  floor + J      the floor plus one forward product per layer over all m samples:
+                 bp.train also reports J over all m after every iteration, which
+                 with mini-batches needs that extra forward pass (scikit-learn and
+                 PyTorch report no full-data loss)
+
+Each implementation lives in its own worker process (so that BLAS and OpenMP
+thread pools do not disturb each other), set up once; the parent asks the workers
+in turn, repeat after repeat, to train a fresh copy of the network for E epochs,
+so all implementations see the same machine load. A time is the wall time of one
+whole call divided by E (setup such as input checks included, amortized over E);
+the table gives the median over the repeats, the min–max, and ratios of medians.
+
+On a machine shared with other busy processes, multithreaded BLAS is at the mercy
+of the scheduler (a GEMM waits for its slowest thread), and wall times scatter by
+10× and more. ``--threads 1 --clock cpu`` limits every implementation to one
+thread (threadpoolctl for BLAS and OpenMP, torch.set_num_threads) and measures
+the CPU time of the worker process instead, which other processes barely change.
+
+Memory: each figure comes from a fresh process that creates the data and the
+network under tracemalloc (NumPy reports its allocations to it), trains for two
+epochs and reports the peak of traced memory, next to what the parameters, one
+batch's activations a^1..a^L and the data (X, Y) need.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+@dataclass(frozen=True)
+class Config:
+    name: str
+    sizes: tuple[int, ...]
+    m: int
+    batch: int | None  # None: full batch
+    epochs: int  # per timed call
+    repeats: int
+    impls: tuple[str, ...]
+
+    @property
+    def k(self) -> int:
+        return self.m if self.batch is None else self.batch
+
+    def label(self) -> str:
+        net = "-".join(map(str, self.sizes))
+        batch = "full batch" if self.batch is None else f"batch {self.batch}"
+        return f"{net}, m={self.m}, {batch}"
+
+
+PEERS = ("bp", "bp readable", "scikit-learn", "PyTorch", "floor", "floor + J", "bp without J")
+CONFIGS = {
+    c.name: c
+    for c in (
+        Config("small", (2, 16, 16, 1), 1000, 32, 40, 15, (*PEERS, "bp C-order X", "per-sample")),
+        Config(
+            "medium", (64, 128, 128, 10), 10000, 64, 8, 7, (*PEERS, "bp C-order X", "per-sample")
+        ),
+        Config("medium-full", (64, 128, 128, 10), 10000, None, 20, 7, (*PEERS, "per-sample")),
+        Config(
+            "large",
+            (784, 512, 512, 10),
+            20000,
+            128,
+            2,
+            5,
+            (*PEERS, "bp C-order X", "bp float32", "floor float32"),
+        ),
+    )
+}
+# The per-sample loop is slow: one epoch per call, few repeats.
+SLOW = {"per-sample": (1, 3)}
+ALPHA = 0.01
+
+
+# -- the workers ---------------------------------------------------------------------------
+
+
+def make_data(config: Config, dtype=np.float64):
+    """Rows-as-samples data (m, n), the layout scikit-learn and PyTorch take."""
+    rng = np.random.default_rng(0)
+    rows_X = rng.standard_normal((config.m, config.sizes[0])).astype(dtype)
+    rows_Y = rng.uniform(0.0, 1.0, (config.m, config.sizes[-1])).astype(dtype)
+    return rows_X, rows_Y
+
+
+def make_net(config: Config, dtype=np.float64):
+    import bp
+
+    return bp.Network(config.sizes, "sigmoid", output_activation="identity", seed=0, dtype=dtype)
+
+
+def setup(impl: str, config: Config):
+    """Return run(epochs) for one implementation; everything else is done here, untimed."""
+    dtype = np.float32 if "float32" in impl else np.float64
+    rows_X, rows_Y = make_data(config, dtype)
+    k, m = config.k, config.m
+
+    if impl.startswith("bp") or impl == "per-sample":
+        import bp
+
+        if impl == "bp readable":
+            bp.fast.supports = lambda net: False  # this process only: bp.train's readable loop
+        X, Y = rows_X.T, rows_Y.T  # views: each sample contiguous
+        if impl == "bp C-order X":
+            X, Y = np.ascontiguousarray(X), np.ascontiguousarray(Y)
+        start = make_net(config, dtype)
+
+        def run(epochs: int) -> None:
+            net = start.copy()
+            if impl == "bp without J":
+                rng = np.random.default_rng(0)
+                step = bp.fast.trainer(
+                    net, X, Y, ALPHA, k, "mean", 0.0, rng, True, bp.update, epochs
+                )
+                for _ in range(epochs):
+                    step()
+            elif impl == "per-sample":
+                bp.train_per_sample(net, X, Y, ALPHA, epochs, 0.0, reduction="mean")
+            else:
+                bp.train(net, X, Y, ALPHA, epochs, 0.0, config.batch, "mean", seed=0)
+
+        return run
+
+    if impl == "scikit-learn":
+        import warnings
+
+        from sklearn.exceptions import ConvergenceWarning
+        from sklearn.neural_network import MLPRegressor
+
+        y = rows_Y.ravel() if rows_Y.shape[1] == 1 else rows_Y
+
+        def run(epochs: int) -> None:
+            model = MLPRegressor(
+                hidden_layer_sizes=config.sizes[1:-1],
+                activation="logistic",
+                solver="sgd",
+                alpha=0.0,
+                batch_size=k,
+                learning_rate="constant",
+                learning_rate_init=ALPHA,
+                momentum=0.0,
+                nesterovs_momentum=False,
+                max_iter=epochs,
+                shuffle=True,
+                random_state=0,
+                tol=0.0,
+                n_iter_no_change=epochs + 1,
+            )
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                model.fit(rows_X, y)
+
+        return run
+
+    if impl == "PyTorch":
+        import threadpoolctl
+        import torch
+
+        blas = [p for p in threadpoolctl.threadpool_info() if p["user_api"] == "blas"]
+        torch.set_num_threads(blas[0]["num_threads"] if blas else os.cpu_count())
+        Xt, Yt = torch.from_numpy(rows_X), torch.from_numpy(rows_Y)
+        layers = []
+        for i in range(len(config.sizes) - 1):
+            layers.append(torch.nn.Linear(config.sizes[i], config.sizes[i + 1]))
+            if i < len(config.sizes) - 2:
+                layers.append(torch.nn.Sigmoid())
+        start = torch.nn.Sequential(*layers).double()
+        state = {key: v.clone() for key, v in start.state_dict().items()}
+        generator = torch.Generator().manual_seed(0)
+
+        def run(epochs: int) -> None:
+            start.load_state_dict(state)
+            opt = torch.optim.SGD(start.parameters(), lr=ALPHA, momentum=0.0)
+            for _ in range(epochs):
+                order = torch.randperm(m, generator=generator) if k < m else None
+                for s in range(0, m, k):
+                    if order is None:
+                        xb, yb = Xt, Yt
+                    else:
+                        idx = order[s : s + k]
+                        xb, yb = Xt[idx], Yt[idx]
+                    opt.zero_grad(set_to_none=True)
+                    loss = 0.5 * torch.nn.functional.mse_loss(start(xb), yb)
+                    loss.backward()
+                    opt.step()
+
+        return run
+
+    if impl.startswith("floor"):
+        return floor(config, dtype, with_J=impl == "floor + J")
+
+    raise ValueError(f"unknown implementation {impl!r}")
+
+
+def floor(config: Config, dtype, with_J: bool):
+    """The matrix products of one epoch and nothing else, into preallocated buffers."""
+    rng = np.random.default_rng(0)
+    sizes, m, k = config.sizes, config.m, config.k
+    L = len(sizes)
+    W = {
+        l: rng.standard_normal((sizes[l - 1], sizes[l - 2])).astype(dtype) for l in range(2, L + 1)
+    }
+    for l in W:
+        W[l] /= np.sqrt(sizes[l - 2])
+    dW = {l: np.empty_like(W[l]) for l in W}
+    X = rng.standard_normal((sizes[0], m)).astype(dtype)
+
+    def buffers(w):
+        a = {1: np.ascontiguousarray(X[:, :w])}
+        a.update({l: np.empty((sizes[l - 1], w), dtype) for l in range(2, L + 1)})
+        g = {l: np.empty((sizes[l - 1], w), dtype) for l in range(2, L)}
+        return a, g
+
+    widths = [min(k, m - s) for s in range(0, m, k)]
+    bufs = {w: buffers(w) for w in set(widths)}
+    chunk = min(m, 4096)
+    J_bufs = {l: np.empty((sizes[l - 1], chunk), dtype) for l in range(2, L + 1)}
+
+    def batch(a, g):
+        for l in range(2, L + 1):
+            np.matmul(W[l], a[l - 1], out=a[l])  # z^l = W^l a^{l-1}
+        delta = a[L]
+        for l in range(L, 1, -1):
+            np.matmul(delta, a[l - 1].T, out=dW[l])  # δ^l (a^{l-1})^T
+            if l > 2:
+                np.matmul(W[l].T, delta, out=g[l - 1])  # (W^l)^T δ^l
+                delta = g[l - 1]
+
+    def run(epochs: int) -> None:
+        for _ in range(epochs):
+            for w in widths:
+                batch(*bufs[w])
+            if with_J and k < m:  # full batch: J comes from the next gradient's forward pass
+                for s in range(0, m, chunk):
+                    a = X[:, s : s + chunk]
+                    for l in range(2, L + 1):
+                        out = J_bufs[l][:, : a.shape[1]]
+                        np.matmul(W[l], a, out=out)
+                        a = out
+
+    return run
+
+
+def worker(impl: str, config_name: str, threads: int | None, clock: str) -> None:
+    """Serve "run" requests on stdin: answer the time of one call on stdout."""
+    import threadpoolctl
+
+    if threads:
+        threadpoolctl.threadpool_limits(threads)
+    config = CONFIGS[config_name]
+    epochs, _ = SLOW.get(impl, (config.epochs, config.repeats))
+    run = setup(impl, config)
+    run(1)  # warm up: buffers, BLAS threads, caches
+    info = {"threads": threadpoolctl.threadpool_info(), "epochs": epochs}
+    if impl == "PyTorch":
+        import torch
+
+        info["torch_threads"] = torch.get_num_threads()
+        info["torch"] = torch.__version__
+    print(json.dumps(info), flush=True)
+    now = time.process_time if clock == "cpu" else time.perf_counter
+    for line in sys.stdin:
+        if line.strip() != "run":
+            break
+        t0 = now()
+        run(epochs)
+        print(json.dumps({"seconds": now() - t0}), flush=True)
+
+
+# -- memory --------------------------------------------------------------------------------
+
+
+def memory(impl: str, config_name: str) -> None:
+    """Peak traced memory while training two epochs, in a fresh process; print JSON."""
+    import resource
+    import tracemalloc
+
+    tracemalloc.start()
+    config = CONFIGS[config_name]
+    dtype = np.float32 if "float32" in impl else np.float64
+    import bp
+
+    if impl == "bp readable":
+        bp.fast.supports = lambda net: False
+    rows_X, rows_Y = make_data(config, dtype)
+    X, Y = rows_X.T, rows_Y.T
+    net = make_net(config, dtype)
+    itemsize = np.dtype(dtype).itemsize
+    params = sum(W.nbytes + net.b[l].nbytes for l, W in net.W.items())
+    batch = config.k * sum(config.sizes) * itemsize  # a^1..a^L of one batch
+    data = X.nbytes + Y.nbytes
+    base, _ = tracemalloc.get_traced_memory()
+    rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    tracemalloc.reset_peak()
+    bp.train(net, X, Y, ALPHA, 2, 0.0, config.batch, "mean", seed=0)
+    _, peak = tracemalloc.get_traced_memory()
+    rss1 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(
+        json.dumps(
+            {
+                "before": base,
+                "peak": peak,
+                "params": params,
+                "batch": batch,
+                "data": data,
+                "need": params + batch + data,
+                "maxrss_growth": (rss1 - rss0) * 1024,
+            }
+        )
+    )
+
+
+# -- the parent ----------------------------------------------------------------------------
+
+
+class Worker:
+    def __init__(self, impl: str, config: str, threads: int | None, clock: str) -> None:
+        self.impl = impl
+        command = [sys.executable, __file__, "--worker", impl, config, "--clock", clock]
+        if threads:
+            command += ["--threads", str(threads)]
+        self.proc = subprocess.Popen(
+            command,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        self.info = json.loads(self.proc.stdout.readline())
+        self.times: list[float] = []
+
+    def run(self) -> None:
+        self.proc.stdin.write("run\n")
+        self.proc.stdin.flush()
+        seconds = json.loads(self.proc.stdout.readline())["seconds"]
+        self.times.append(1000.0 * seconds / self.info["epochs"])
+
+    def close(self) -> None:
+        self.proc.stdin.close()
+        self.proc.wait()
+
+
+def bench(config: Config, repeats: int, threads: int | None, clock: str) -> dict[str, Worker]:
+    workers = {impl: Worker(impl, config.name, threads, clock) for impl in config.impls}
+    for rep in range(repeats):
+        names = list(workers)
+        names = names[rep % len(names) :] + names[: rep % len(names)]  # rotate the order
+        for impl in names:
+            if impl in SLOW and rep >= SLOW[impl][1]:
+                continue
+            time.sleep(0.2)  # let the last worker's BLAS threads stop spinning
+            workers[impl].run()
+    for w in workers.values():
+        w.close()
+    return workers
+
+
+def fmt(x: float) -> str:
+    return f"{x:.3g}" if x < 100 else f"{x:.0f}"
+
+
+def report_config(config: Config, workers: dict[str, Worker]) -> tuple[str, dict]:
+    med = {impl: statistics.median(w.times) for impl, w in workers.items()}
+    lines = [
+        f"### {config.label()}",
+        "",
+        f"{config.epochs} epochs per call (per-sample: 1), ms per epoch.",
+        "",
+        "| implementation | median | min–max | ÷ bp | bp ÷ it | repeats |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for impl, w in workers.items():
+        lo, hi = min(w.times), max(w.times)
+        lines.append(
+            f"| {impl} | {fmt(med[impl])} | {fmt(lo)}–{fmt(hi)} | "
+            f"{med[impl] / med['bp']:.2f} | {med['bp'] / med[impl]:.2f} | {len(w.times)} |"
+        )
+    lines.append("")
+    return "\n".join(lines), med
+
+
+def environment(workers: dict[str, Worker], args) -> str:
+    import numpy
+    import sklearn
+
+    blas = workers["bp"].info["threads"]
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            names = [line.split(":", 1)[1].strip() for line in f if line.startswith("model name")]
+        cpu = f"{names[0]} × {len(names)} logical CPUs" if names else cpu
+    except OSError:
+        pass
+    lines = [
+        f"- command: python benchmarks/run.py {' '.join(sys.argv[1:])}".rstrip(),
+        f"- clock: {'process CPU time' if args.clock == 'cpu' else 'wall time'}",
+        f"- date: {datetime.date.today().isoformat()}",
+        f"- machine: {cpu}, {platform.system()} {platform.release()}",
+        f"- Python {platform.python_version()}, NumPy {numpy.__version__}, "
+        f"scikit-learn {sklearn.__version__}, PyTorch {workers['PyTorch'].info.get('torch')} "
+        f"({workers['PyTorch'].info.get('torch_threads')} threads)",
+    ]
+    for pool in blas:
+        lines.append(
+            f"- BLAS (threadpoolctl): {pool.get('internal_api')} {pool.get('version')}, "
+            f"{pool.get('num_threads')} threads, architecture {pool.get('architecture')}, "
+            f"{os.path.basename(pool.get('filepath', ''))}"
+        )
+    for var in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"):
+        lines.append(f"- {var}={os.environ.get(var, '(unset)')}")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--configs", default=",".join(CONFIGS))
+    parser.add_argument("--repeats", type=int, default=None)
+    parser.add_argument("--quick", action="store_true", help="3 repeats")
+    parser.add_argument("--no-memory", action="store_true")
+    parser.add_argument("--threads", type=int, default=None, help="limit BLAS/OpenMP/torch threads")
+    parser.add_argument(
+        "--clock", choices=("wall", "cpu"), default="wall", help="cpu: process CPU time"
+    )
+    parser.add_argument("--worker", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--memory", nargs=2, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.worker:
+        return worker(*args.worker, args.threads, args.clock)
+    if args.memory:
+        return memory(*args.memory)
+
+    out, summary, env = [], {}, None
+    for name in args.configs.split(","):
+        config = CONFIGS[name]
+        repeats = args.repeats or (3 if args.quick else config.repeats)
+        workers = bench(config, repeats, args.threads, args.clock)
+        env = env or environment(workers, args)
+        text, med = report_config(config, workers)
+        summary[name] = med
+        print(text, flush=True)
+        out.append(text)
+
+    print("## Summary: ratios of medians (targets: bp/sklearn ≤ 0.5; bp/floor ≤ 1.1 large,")
+    print("≤ 1.3 medium; float64/float32 ≥ 2 on the large net). no-J: bp without J.\n")
+    print(
+        "| config | bp ms | bp/sklearn | bp/PyTorch | bp/floor | bp/(floor + J) "
+        "| no-J/sklearn | no-J/floor | readable/bp |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for name, med in summary.items():
+        bp_ms, noJ = med["bp"], med["bp without J"]
+        print(
+            f"| {CONFIGS[name].label()} | {fmt(bp_ms)} | {bp_ms / med['scikit-learn']:.2f} "
+            f"| {bp_ms / med['PyTorch']:.2f} | {bp_ms / med['floor']:.2f} "
+            f"| {bp_ms / med['floor + J']:.2f} | {noJ / med['scikit-learn']:.2f} "
+            f"| {noJ / med['floor']:.2f} | {med['bp readable'] / bp_ms:.2f} |"
+        )
+        if "bp float32" in med:
+            print(
+                f"| {CONFIGS[name].label()}: float64 bp ÷ float32 bp = "
+                f"{bp_ms / med['bp float32']:.2f}; float64 floor ÷ float32 floor = "
+                f"{med['floor'] / med['floor float32']:.2f} | | | | | | | | |"
+            )
+    print()
+
+    if not args.no_memory and "large" in args.configs.split(","):
+        print("## Peak memory, large net (two epochs, tracemalloc)\n")
+        print("| trainer | peak MB | need MB (params + batch a^1..a^L + data) | peak ÷ need |")
+        print("|---|---:|---:|---:|")
+        for impl in ("bp", "bp readable"):
+            res = subprocess.run(
+                [sys.executable, __file__, "--memory", impl, "large"],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            mem = json.loads(res.stdout)
+            print(
+                f"| {impl} | {mem['peak'] / 1e6:.1f} | {mem['need'] / 1e6:.1f} "
+                f"(= {mem['params'] / 1e6:.1f} + {mem['batch'] / 1e6:.1f} + "
+                f"{mem['data'] / 1e6:.1f}) | {mem['peak'] / mem['need']:.2f} |"
+            )
+        print()
+    print("## Environment\n")
+    print(env)
+
+
+if __name__ == "__main__":
+    main()
