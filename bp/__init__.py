@@ -20,7 +20,7 @@ from bp.backward import (
 from bp.forward import forward, layer_forward, loss, predict
 from bp.gradcheck import gradient_check, numerical_gradients, relative_error
 from bp.losses import LOSSES, get_loss
-from bp.network import Network, load, save
+from bp.network import ModelFileError, Network, load, save
 from bp.torch_bridge import from_torch, to_torch
 from bp.train import History, max_change, train, train_per_sample, update
 
@@ -30,6 +30,7 @@ __all__ = [
     "ACTIVATIONS",
     "LOSSES",
     "History",
+    "ModelFileError",
     "Network",
     "backward",
     "bias_gradient",

@@ -89,6 +89,9 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return args.run(args)
+    except bp.ModelFileError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
     except (ValueError, TypeError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
@@ -163,8 +166,10 @@ def _data_options(parser: argparse.ArgumentParser) -> None:
 
 def _split(args):
     X, Y = TASKS[args.task].load(args.m, args.seed)
-    if X.shape[1] < 5:  # XOR: too few samples to hold any out
+    if args.task == "xor":  # four samples: none to hold out
         return (X, Y), (X, Y)
+    if X.shape[1] < 5:
+        raise ValueError(f"--m {args.m} leaves no samples to test on; use --m 5 or more")
     return data.split(X, Y, (0.8, 0.2), seed=args.seed)
 
 
@@ -175,16 +180,16 @@ def _train(args) -> int:
     net = bp.Network(
         args.sizes or task.sizes,
         activation,
-        args.output_activation or (task.output_activation if not args.activation else None),
+        args.output_activation or task.output_activation,
         args.loss or task.loss,
         seed=args.seed,
         init=args.init,
     )
     settings = {
         "alpha": task.alpha if args.alpha is None else args.alpha,
-        "max_iter": args.max_iter or task.max_iter,
+        "max_iter": task.max_iter if args.max_iter is None else args.max_iter,
         "epsilon": args.epsilon,
-        "batch_size": args.batch_size or task.batch_size,
+        "batch_size": task.batch_size if args.batch_size is None else args.batch_size,
         "reduction": args.reduction or task.reduction,
         "l2": args.l2,
     }
@@ -197,7 +202,7 @@ def _train(args) -> int:
     if args.save:
         bp.save(net, args.save)
         print(f"model saved to {args.save}")
-    if not args.no_plot:
+    if not args.no_plot and history.iterations:
         _plot(net, X, Y, history, args.plot)
         print(f"plot written to {args.plot}")
     return 130 if history.interrupted else 0
@@ -206,7 +211,8 @@ def _train(args) -> int:
 def _evaluate(args) -> int:
     net = bp.load(args.model)
     print(f"model: {net}")
-    _report(net, TASKS[args.task], *_split(args), "mean")
+    task = TASKS[args.task]
+    _report(net, task, *_split(args), task.reduction)
     return 0
 
 

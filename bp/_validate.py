@@ -1,7 +1,9 @@
 """Argument checks shared by the public functions.
 
 Every message names the argument, what it got and what was expected. Nothing
-is transposed, broadcast or cast in a way that loses information.
+is transposed or broadcast; data are converted to the network's dtype (so a
+float32 network rounds float64 data to its precision, and refuses values beyond
+its range).
 """
 
 from __future__ import annotations
@@ -40,7 +42,6 @@ def as_samples(name: str, value, rows: int, rows_name: str, dtype) -> np.ndarray
         )
     if arr.shape[1] == 0:
         raise ValueError(f"{name} has shape {arr.shape}: it holds no samples (m = 0)")
-    arr = arr.astype(dtype, copy=False)
     bad = ~np.isfinite(arr)
     if bad.any():
         r, c = np.argwhere(bad)[0]
@@ -48,7 +49,13 @@ def as_samples(name: str, value, rows: int, rows_name: str, dtype) -> np.ndarray
             f"{name} must be finite; it has {int(bad.sum())} NaN or inf value(s), "
             f"the first at {name}[{r}, {c}] = {arr[r, c]}"
         )
-    return arr
+    largest = np.finfo(dtype).max
+    if np.abs(arr).max() > largest:
+        raise ValueError(
+            f"{name} has values up to {np.abs(arr).max():g}, beyond the {np.dtype(dtype).name} "
+            f"range of the network (±{largest:g})"
+        )
+    return arr.astype(dtype, copy=False)
 
 
 def check_data(net, X, Y=None):

@@ -109,11 +109,19 @@ def gradients(
     return _gradients(net, X, Y, reduction, check_real("l2", l2, positive=False))
 
 
-def _gradients(net: Network, X: Array, Y: Array, reduction: str, l2: float = 0.0):
+def _gradients(
+    net: Network, X: Array, Y: Array, reduction: str, l2: float = 0.0
+) -> tuple[dict[int, Array], dict[int, Array]]:
     """``gradients`` without the argument checks, for the trainer's inner loop."""
     z, a = _forward(net, X)
-    delta = _backward(net, z, a, Y)
-    scale = 1.0 / X.shape[1] if reduction == "mean" else 1.0
+    return layer_gradients(net, _backward(net, z, a, Y), a, reduction, l2)
+
+
+def layer_gradients(
+    net: Network, delta: dict[int, Array], a: dict[int, Array], reduction: str, l2: float
+) -> tuple[dict[int, Array], dict[int, Array]]:
+    r"""∂J/∂W^l = δ^l (a^{l-1})^T (+ λ W^l) and ∂J/∂b^l = Σ_i δ^{i,l}, divided by m for "mean"."""
+    scale = 1.0 / delta[net.L].shape[1] if reduction == "mean" else 1.0
     dW, db = Layers(), Layers()
     for l in range(2, net.L + 1):
         dW[l] = weight_gradient(delta[l], a[l - 1])

@@ -40,6 +40,8 @@ def moons(m: int = 200, noise: float = 0.1, seed: int | None = 0) -> tuple[Array
     Samples alternate between the moons (first moon for even i); Gaussian noise
     of standard deviation ``noise`` is added to both coordinates.
     """
+    m = check_integer("m", m, 1)
+    noise = check_real("noise", noise, positive=False)
     rng = np.random.default_rng(seed)
     label = np.arange(m) % 2
     t = rng.uniform(0.0, np.pi, m)

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from bp.backward import bias_gradient, hidden_delta, output_error, weight_gradient
+from bp._validate import check_reduction
+from bp.backward import hidden_delta, layer_gradients, output_error
 from bp.forward import layer_forward, objective
 from bp.network import Layers, Network
-from bp.regularization import l2_gradient
 
 Array = np.ndarray
 
@@ -60,17 +60,13 @@ def dropout_gradients(
     δ^l = (W^{l+1})^T δ^{l+1} ⊙ M^l ⊙ σ'(z^l). A dropped unit passes no error
     back, and its weights get no gradient from that sample.
     """
+    check_reduction(reduction)
     z, a = dropout_forward(net, X, masks)
     delta = Layers({net.L: output_error(net, z[net.L], a[net.L], Y)})
     for l in range(net.L - 1, 1, -1):
         # δ^l = (W^{l+1})^T δ^{l+1} ⊙ M^l ⊙ σ'(z^l)
         delta[l] = hidden_delta(net.W[l + 1], delta[l + 1], z[l], net.hidden.sigma_prime) * masks[l]
-    scale = 1.0 / X.shape[1] if reduction == "mean" else 1.0
-    dW, db = Layers(), Layers()
-    for l in range(2, net.L + 1):
-        dW[l] = scale * (weight_gradient(delta[l], a[l - 1]) + l2_gradient(net.W[l], l2))
-        db[l] = scale * bias_gradient(delta[l])
-    return dW, db
+    return layer_gradients(net, delta, a, reduction, l2)
 
 
 def dropout_loss(
@@ -82,5 +78,6 @@ def dropout_loss(
     l2: float = 0.0,
 ) -> float:
     r"""J of the network thinned by the masks (what ``dropout_gradients`` differentiates)."""
+    check_reduction(reduction)
     z, a = dropout_forward(net, X, masks)
     return objective(net, z[net.L], a[net.L], Y, reduction, l2)

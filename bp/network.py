@@ -22,10 +22,10 @@ INITS = ("normal", "xavier", "he")
 
 
 class Layers(dict):
-    """A dict keyed by the document's layer number l = 2..L, with a helpful KeyError."""
+    """A dict keyed by the document's layer number l (W, b, z, delta: 2..L; a: 1..L)."""
 
     def __missing__(self, l):
-        raise KeyError(f"layer {l!r} has no parameters: layers with W^l, b^l are l = {list(self)}")
+        raise KeyError(f"no layer {l!r} here: the layers are l = {list(self)}")
 
 
 class Network:
@@ -181,11 +181,15 @@ def save(net: Network, path: str | os.PathLike) -> None:
             os.remove(tmp)
 
 
+class ModelFileError(ValueError):
+    """A file that ``load`` cannot read as a bp network: truncated, corrupt or foreign."""
+
+
 def load(path: str | os.PathLike) -> Network:
     r"""Read a network written by ``save``; the round trip is exact.
 
     A missing file raises FileNotFoundError; a truncated, corrupt or foreign
-    file raises ValueError saying what is wrong with it.
+    file raises ModelFileError (a ValueError) saying what is wrong with it.
     """
     path = os.fspath(path)
     if not os.path.isfile(path):
@@ -194,37 +198,37 @@ def load(path: str | os.PathLike) -> Network:
         with np.load(path, allow_pickle=False) as f:
             stored = {key: f[key] for key in f.files}
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as err:
-        raise ValueError(
+        raise ModelFileError(
             f"{path!r} is not a readable .npz file (truncated or corrupt?): {err}"
         ) from None
     for key, value in stored.items():
         if not isinstance(value, np.ndarray):
-            raise ValueError(f"{path!r}: entry {key!r} is not a NumPy array (corrupt file?)")
-    if stored.get("format", np.array("")).item() != FORMAT:
-        raise ValueError(f"{path!r} is not a bp model file: it has no format={FORMAT!r} entry")
+            raise ModelFileError(f"{path!r}: entry {key!r} is not a NumPy array (corrupt file?)")
+    if stored.get("format", np.array("")).tolist() != FORMAT:
+        raise ModelFileError(f"{path!r} is not a bp model file: it has no format={FORMAT!r} entry")
     sizes = stored.get("sizes", np.array([]))
     if sizes.ndim != 1 or not np.issubdtype(sizes.dtype, np.integer):
-        raise ValueError(f"{path!r}: sizes must be a 1-D integer array; got {sizes!r}")
+        raise ModelFileError(f"{path!r}: sizes must be a 1-D integer array; got {sizes!r}")
     try:
         net = Network(
             sizes.tolist(),
             **{key: str(stored[key].item()) for key in _NAMES},
         )
     except (KeyError, ValueError, TypeError) as err:
-        raise ValueError(f"{path!r} holds no valid bp network: {err}") from None
+        raise ModelFileError(f"{path!r} holds no valid bp network: {err}") from None
     for l in range(2, net.L + 1):
         for name, params in (("W", net.W), ("b", net.b)):
             key = f"{name}{l}"
             if key not in stored:
-                raise ValueError(f"{path!r} is missing {key}, needed for sizes={net.sizes}")
+                raise ModelFileError(f"{path!r} is missing {key}, needed for sizes={net.sizes}")
             value = stored[key]
             if value.shape != params[l].shape:
-                raise ValueError(
+                raise ModelFileError(
                     f"{path!r}: {key} has shape {value.shape}; "
                     f"expected {params[l].shape} for sizes={net.sizes}"
                 )
             if not np.issubdtype(value.dtype, np.floating) or not np.isfinite(value).all():
-                raise ValueError(
+                raise ModelFileError(
                     f"{path!r}: {key} must hold finite floats; got dtype {value.dtype}"
                 )
             params[l] = value.astype(net.dtype)

@@ -140,6 +140,8 @@ def train(
     dropout = check_real("dropout", dropout, positive=False)
     if dropout >= 1:
         raise ValueError(f"dropout must be a probability in [0, 1); got {dropout}")
+    if dropout and net.L < 3:
+        raise ValueError(f"dropout acts on hidden layers; sizes={net.sizes} has none")
     rng = np.random.default_rng(seed)
     k = m if batch_size is None else batch_size
 
@@ -409,7 +411,9 @@ class _Progress:
         if self.tty:
             sys.stderr.write("\n")
         if history.converged:
-            how = "converged: every change of W and b was below epsilon"
+            how = "converged: the stop rule's quantity fell below epsilon"
+        elif history.stopped_early:
+            how = "stopped early: the validation loss stopped improving"
         elif history.interrupted:
             how = "interrupted (Ctrl-C); the weights of the last completed iteration are kept"
         else:

@@ -75,8 +75,37 @@ def test_missing_or_corrupt_model_exits_1(tmp_path, capsys):
     assert "no bp model file" in capsys.readouterr().err
     bad = tmp_path / "bad.npz"
     bad.write_bytes(b"garbage")
-    assert main(["evaluate", str(bad)]) == 2
+    assert main(["evaluate", str(bad)]) == 1
     assert "not a readable .npz file" in capsys.readouterr().err
+
+
+def test_zero_is_not_taken_for_unset(capsys):
+    assert main(["--max-iter", "0", "--no-plot", "--quiet"]) == 2
+    assert "max_iter must be an integer >= 1; got 0" in capsys.readouterr().err
+    assert main(["--batch-size", "0", "--no-plot", "--quiet"]) == 2
+    assert "batch_size must be an integer >= 1; got 0" in capsys.readouterr().err
+
+
+def test_hidden_activation_keeps_the_tasks_output_layer(capsys):
+    args = ["--task", "spiral", "--activation", "relu", "--max-iter", "3", "--no-plot", "--quiet"]
+    assert main(args) == 0
+    assert "activation='relu', output_activation='softmax'" in capsys.readouterr().out
+
+
+def test_evaluate_reports_with_the_tasks_reduction(tmp_path, capsys):
+    model = str(tmp_path / "m.npz")
+    assert main(["--max-iter", "5", "--no-plot", "--quiet", "--save", model]) == 0
+    trained = capsys.readouterr().out.splitlines()
+    assert main(["evaluate", model]) == 0
+    evaluated = capsys.readouterr().out.splitlines()
+    assert [l for l in trained if l.startswith("test:")] == [
+        l for l in evaluated if l.startswith("test:")
+    ]
+
+
+def test_too_few_samples_to_test_on(capsys):
+    assert main(["--m", "3", "--no-plot", "--quiet"]) == 2
+    assert "--m 3 leaves no samples to test on" in capsys.readouterr().err
 
 
 def test_divergence_exits_1(capsys):

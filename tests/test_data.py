@@ -24,6 +24,13 @@ def test_moons_layout_balance_and_seed():
     assert not np.array_equal(X, data.moons(101, seed=4)[0])
 
 
+def test_moons_arguments_are_checked():
+    with pytest.raises(ValueError, match="m must be an integer >= 1; got 0"):
+        data.moons(0)
+    with pytest.raises(ValueError, match="noise must be finite and >= 0"):
+        data.moons(10, noise=-1.0)
+
+
 def test_moons_without_noise_lie_on_the_half_circles():
     X, Y = data.moons(50, noise=0.0, seed=0)
     first = Y[0] == 0

@@ -68,3 +68,14 @@ def test_a_dropped_unit_gets_no_gradient_from_that_sample():
     masks = {2: np.array([[2.0], [0.0], [2.0]])}
     dW, db = dropout_gradients(net, X, Y, masks)
     assert np.all(dW[2][1] == 0) and db[2][1, 0] == 0 and dW[3][0, 1] == 0
+
+
+def test_bad_reduction_and_no_hidden_layer(small_net):
+    net, X, Y = small_net
+    masks = dropout_masks(net, X.shape[1], 0.5, np.random.default_rng(0))
+    with pytest.raises(ValueError, match="reduction='avg'"):
+        dropout_gradients(net, X, Y, masks, reduction="avg")
+    with pytest.raises(ValueError, match="reduction='avg'"):
+        dropout_loss(net, X, Y, masks, reduction="avg")
+    with pytest.raises(ValueError, match=r"dropout acts on hidden layers; sizes=\(3, 2\) has none"):
+        bp.train(bp.Network((3, 2), seed=0), X, Y, 0.1, 1, 0.0, dropout=0.5)

@@ -177,3 +177,9 @@ def test_cross_entropy_targets_must_lie_in_0_1(loss, output):
     net = bp.Network((2, 2), output_activation=output, loss=loss, seed=0)
     with pytest.raises(ValueError, match=r"Y must lie in \[0, 1\]; got values from -0.5 to 1.5"):
         bp.loss(net, np.ones((2, 2)), np.array([[-0.5, 1.0], [1.5, 0.0]]))
+
+
+def test_values_beyond_float32_are_refused_not_turned_into_inf():
+    net = bp.Network((2, 1), seed=0, dtype=np.float32)
+    with pytest.raises(ValueError, match=r"X has values up to 1e\+300, beyond the float32 range"):
+        bp.predict(net, np.array([[1e300], [0.0]]))
