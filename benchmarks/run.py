@@ -14,9 +14,9 @@ batch size and the same step, in float64 unless the name says float32:
                  layout bp.data.mnist returns (each sample contiguous)
   bp C-order X   the same with a C-ordered X (each feature contiguous), whose
                  shuffled batches are slower to gather
-  bp without J   bp's fast path alone (bp.fast.trainer, an internal API): the same
-                 updates without J over all m after each iteration and without
-                 bp.train's bookkeeping, i.e. what scikit-learn and PyTorch compute
+  bp without J   bp.train(..., record_loss=False): the same updates without J over
+                 all m after each iteration, i.e. what scikit-learn and PyTorch
+                 compute
   bp readable    bp.train with the fast path switched off: bp.gradients + bp.update
                  per batch and bp.loss per iteration (the straightforward NumPy)
   per-sample     bp.train_per_sample, the document's loop over i (full batch)
@@ -148,12 +148,9 @@ def setup(impl: str, config: Config):
         def run(epochs: int) -> None:
             net = start.copy()
             if impl == "bp without J":
-                rng = np.random.default_rng(0)
-                step = bp.fast.trainer(
-                    net, X, Y, ALPHA, k, "mean", 0.0, rng, True, bp.update, epochs
+                bp.train(
+                    net, X, Y, ALPHA, epochs, 0.0, config.batch, "mean", seed=0, record_loss=False
                 )
-                for _ in range(epochs):
-                    step()
             elif impl == "per-sample":
                 bp.train_per_sample(net, X, Y, ALPHA, epochs, 0.0, reduction="mean")
             else:

@@ -86,6 +86,7 @@ def train(
     dropout: float = 0.0,
     validation: tuple[Array, Array] | None = None,
     early_stopping: int | None = None,
+    record_loss: bool = True,
 ) -> History:
     r"""Train ``net`` in place by gradient descent; return its History.
 
@@ -113,6 +114,9 @@ def train(
     early_stopping : with ``validation``, stop when the validation loss has not
         improved for this many iterations; the network then ends with the
         weights of its best iteration (``History.best_iteration``).
+    record_loss : False skips J over all m samples after each iteration
+        (``History.loss`` stays empty). With mini-batches that pass is a third
+        of an epoch's work, and the document's ε rule does not need it.
     batch_size : ``None`` is the document's batch gradient descent (one update
         per iteration, over all m samples); ``1`` is stochastic and ``k``
         mini-batch gradient descent, with ⌈m/k⌉ updates per iteration.
@@ -176,6 +180,7 @@ def train(
         stop,
         l2,
         _Validation.of(net, validation, early_stopping, reduction),
+        record_loss,
     )
 
 
@@ -262,6 +267,7 @@ def _iterate(
     stop,
     l2,
     validation=None,
+    record_loss=True,
 ):
     """The outer loop shared by both trainers: Max, the ε rule, progress, Ctrl-C, divergence.
 
@@ -272,6 +278,8 @@ def _iterate(
     epsilon = check_real("epsilon", epsilon, positive=False)
     if stop not in STOP_RULES:
         raise ValueError(f"stop={stop!r}; expected one of {', '.join(map(repr, STOP_RULES))}")
+    if stop == "loss" and not record_loss:
+        raise ValueError("stop='loss' compares J between iterations: it needs record_loss=True")
     loss = getattr(one_iteration, "loss", None) or (lambda: _loss(net, X, Y, reduction, l2))
     history = History()
     J_prev = loss() if stop == "loss" else None
@@ -281,8 +289,8 @@ def _iterate(
         for iteration in range(1, max_iter + 1):
             with np.errstate(over="ignore", invalid="ignore"):
                 one_iteration()
-                J = loss()
-            if not (np.isfinite(J) and _finite(net)):
+                J = loss() if record_loss else None
+            if not ((J is None or np.isfinite(J)) and _finite(net)):
                 _restore(net, W_prev, b_prev)
                 diverged = FloatingPointError(
                     f"training diverged at iteration {iteration}: J or a weight became NaN or inf; "
@@ -294,7 +302,8 @@ def _iterate(
                 raise diverged
             change = max(max_change(W_prev, net.W), max_change(b_prev, net.b))
             W_prev, b_prev = _snapshot(net)
-            history.loss.append(J)
+            if J is not None:
+                history.loss.append(J)
             history.max_change.append(change)
             history.iterations = iteration
             if progress:
@@ -389,8 +398,9 @@ class _Progress:
         self.tty = sys.stderr.isatty()
         self.next_time, self.shown = 0.0, 0
 
-    def show(self, iteration: int, J: float, change: float, final: bool = False) -> None:
-        line = f"iteration {iteration}/{self.max_iter}  J = {J:.6g}  max |ΔW|,|Δb| = {change:.3g}"
+    def show(self, iteration: int, J: float | None, change: float, final: bool = False) -> None:
+        loss = "" if J is None else f"  J = {J:.6g}"
+        line = f"iteration {iteration}/{self.max_iter}{loss}  max |ΔW|,|Δb| = {change:.3g}"
         if self.tty:
             now = time.monotonic()
             if not final and now < self.next_time:
@@ -407,7 +417,8 @@ class _Progress:
     def close(self, history: History) -> None:
         n = history.iterations
         if n and self.shown != n:
-            self.show(n, history.loss[-1], history.max_change[-1], final=True)
+            J = history.loss[-1] if history.loss else None
+            self.show(n, J, history.max_change[-1], final=True)
         if self.tty:
             sys.stderr.write("\n")
         if history.converged:

@@ -292,3 +292,29 @@ def test_dropout_step_is_the_masked_gradient(small_net):
 def test_dropout_must_be_a_probability(small_net, p):
     with pytest.raises(ValueError, match="dropout must be"):
         bp.train(*small_net, 0.1, 1, 0.0, dropout=p)
+
+
+@pytest.mark.parametrize("batch_size, dropout", [(None, 0.0), (4, 0.0), (4, 0.3)])
+def test_record_loss_false_skips_J_and_changes_nothing_else(batch_size, dropout, capsys):
+    X, Y = bp.data.moons(30, seed=0)
+    a, b = bp.Network((2, 5, 5, 1), seed=0), bp.Network((2, 5, 5, 1), seed=0)
+    kwargs = dict(batch_size=batch_size, dropout=dropout, seed=3, epsilon=1e-3)
+    h_a = bp.train(a, X, Y, 0.3, 40, **kwargs)
+    h_b = bp.train(b, X, Y, 0.3, 40, record_loss=False, verbose=True, **kwargs)
+    assert _max_diff(a, b) == 0.0
+    assert h_b.loss == [] and len(h_a.loss) == h_a.iterations
+    assert h_a.max_change == h_b.max_change and h_a.converged == h_b.converged
+    assert "J = " not in capsys.readouterr().err
+
+
+def test_loss_rule_needs_the_loss(small_net):
+    with pytest.raises(ValueError, match=r"stop='loss' .* needs record_loss=True"):
+        bp.train(*small_net, 0.1, 5, 1e-3, stop="loss", record_loss=False)
+
+
+def test_divergence_is_caught_without_the_loss():
+    X, Y = bp.data.moons(50, seed=0)
+    net = bp.Network((2, 8, 1), activation="identity", seed=0)
+    with pytest.raises(FloatingPointError, match="diverged"):
+        bp.train(net, X, Y, alpha=1e6, max_iter=200, epsilon=0.0, record_loss=False)
+    assert all(np.isfinite(W).all() for W in net.W.values())
