@@ -6,7 +6,9 @@ The update rule, for l = 2..L:
     b^l ← b^l − α Σ_i δ^{i,l}
 
 Iterations stop after Max of them, or as soon as every element of every W^l
-and b^l changed by less than ε during one iteration.
+and b^l changed by less than ε during one iteration (the document's rule, the
+default; ``train`` also offers a relative-change rule, a loss-change rule and
+early stopping on validation data).
 """
 
 from __future__ import annotations
