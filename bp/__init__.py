@@ -4,27 +4,37 @@ Conventions (from the source document): layers are numbered 1..L with layer 1
 the input; ``net.W[l]`` and ``net.b[l]`` exist for l = 2..L; samples are the
 columns of X (n_in, m) and Y (n_out, m); losses and gradients sum over the
 samples unless ``reduction="mean"``.
+
+One module per idea: ``activations`` (σ, σ'), ``losses`` (J, ∂J/∂a^L, the
+objective), ``network``, ``propagation`` (forward, δ^L, the recursion, the
+gradients), ``descent`` (the update rule, batches), ``training`` (``train``),
+``reference`` (the pseudocode, sample by sample), ``gradcheck``,
+``regularization`` (L2, dropout), ``io`` (save, load). The top-level
+``forward``, ``backward``, ``gradients``, ``loss`` and ``predict`` check their
+arguments and call the formula function of ``bp.propagation``.
 """
 
-from bp import data, dropout, regularization
-from bp.activations import ACTIVATIONS, get_activation
-from bp.backward import (
-    backward,
+from bp import activations, data, descent, losses, propagation, regularization
+from bp.activations import ACTIVATIONS
+from bp.checked import backward, forward, gradients, loss, predict
+from bp.descent import update
+from bp.gradcheck import gradient_check, numerical_gradients, relative_error
+from bp.io import ModelFileError, load, load_info, save
+from bp.losses import LOSSES
+from bp.network import Network
+from bp.propagation import (
     bias_gradient,
-    gradients,
     hidden_delta,
+    layer_forward,
     output_delta,
     output_error,
     weight_gradient,
 )
-from bp.forward import forward, layer_forward, loss, predict
-from bp.gradcheck import gradient_check, numerical_gradients, relative_error
-from bp.losses import LOSSES, get_loss
-from bp.network import ModelFileError, Network, load, save
+from bp.reference import train_per_sample
 from bp.torch_bridge import from_torch, to_torch
-from bp.train import History, max_change, train, train_per_sample, update
+from bp.training import History, TrainingDiverged, max_change, train
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
     "ACTIVATIONS",
@@ -32,25 +42,28 @@ __all__ = [
     "History",
     "ModelFileError",
     "Network",
+    "TrainingDiverged",
+    "activations",
     "backward",
     "bias_gradient",
     "data",
-    "dropout",
+    "descent",
     "forward",
     "from_torch",
-    "get_activation",
-    "get_loss",
     "gradient_check",
     "gradients",
     "hidden_delta",
     "layer_forward",
     "load",
+    "load_info",
     "loss",
+    "losses",
     "max_change",
     "numerical_gradients",
     "output_delta",
     "output_error",
     "predict",
+    "propagation",
     "regularization",
     "relative_error",
     "save",

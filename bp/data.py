@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bp._validate import check_integer, check_real
+from bp._checks import check_integer, check_real
 
 Array = np.ndarray
 

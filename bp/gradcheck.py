@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from bp._validate import check_data, check_real, check_reduction
-from bp.backward import _gradients
-from bp.forward import _loss
+from bp import _checks
 from bp.network import Layers, Network
+from bp.propagation import gradients, loss
 
 Array = np.ndarray
 
@@ -27,10 +26,8 @@ def numerical_gradients(
 
     Each parameter is nudged in place and restored exactly afterwards.
     """
-    check_reduction(reduction)
-    X, Y = check_data(net, X, Y)
-    h = check_real("h", h, positive=True)
-    l2 = check_real("l2", l2, positive=False)
+    X, Y, reduction, l2 = _checks.objective_arguments(net, X, Y, reduction, l2)
+    h = _checks.check_real("h", h, positive=True)
     dW, db = Layers(), Layers()
     for params, grads in ((net.W, dW), (net.b, db)):
         for l, theta in params.items():
@@ -38,9 +35,9 @@ def numerical_gradients(
             for idx in np.ndindex(theta.shape):
                 saved = theta[idx]
                 theta[idx] = saved + h
-                J_plus = _loss(net, X, Y, reduction, l2)
+                J_plus = float(loss(net, X, Y, reduction, l2))
                 theta[idx] = saved - h
-                J_minus = _loss(net, X, Y, reduction, l2)
+                J_minus = float(loss(net, X, Y, reduction, l2))
                 theta[idx] = saved
                 # ∂J/∂θ ≈ (J(θ + h) − J(θ − h)) / 2h
                 grads[l][idx] = (J_plus - J_minus) / (2 * h)
@@ -68,7 +65,6 @@ def gradient_check(
 
     Use it in float64: in float32 the rounding error of J swamps the difference.
     """
-    check_reduction(reduction)
-    X, Y = check_data(net, X, Y)
-    backprop = _gradients(net, X, Y, reduction, check_real("l2", l2, positive=False))
+    X, Y, reduction, l2 = _checks.objective_arguments(net, X, Y, reduction, l2)
+    backprop = gradients(net, X, Y, reduction, l2)
     return relative_error(*backprop, *numerical_gradients(net, X, Y, reduction, h, l2))

@@ -1,4 +1,4 @@
-r"""Loss functions J and their gradients ∂J/∂a^L.
+r"""Loss functions J, their gradients ∂J/∂a^L, and the objective that training minimises.
 
 The document measures the error of one sample with the mean squared error
 
@@ -9,7 +9,11 @@ the document's batch algorithm sums: J = Σ_i ½ ‖a^{i,L} − y_i‖₂².
 
 Its next article adds two losses that pair with an output activation so that
 σ'(z^L) cancels from δ^L: cross-entropy with a sigmoid output, and the
-log-likelihood with a softmax output. For both, δ^L = a^L − y.
+log-likelihood with a softmax output. For both, δ^L = a^L − y. Both are
+evaluated from z^L, where a rounded a^L = 0 or 1 cannot make log(0).
+
+Each J returns a 0-d array (a NumPy scalar), summed over the samples, so that
+a training loop can add the batches' losses without leaving the array library.
 """
 
 from __future__ import annotations
@@ -19,124 +23,97 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bp.regularization import l2_penalty
+
 Array = np.ndarray
 
 
-def mse(a: Array, y: Array) -> float:
-    r"""J = Σ_i ½ ‖a^{i,L} − y_i‖₂², summed over the columns (samples) of a and y."""
-    return 0.5 * float(np.sum((a - y) ** 2))
+def mse(z: Array, a: Array, y: Array) -> Array:
+    r"""J = Σ_i ½ ‖a^{i,L} − y_i‖₂², summed over the columns (samples) of a and y.
+
+    (z^L is not needed; it is an argument so that every loss is called alike.)
+    """
+    return 0.5 * np.sum(np.square(a - y))
 
 
-def mse_prime(a: Array, y: Array) -> Array:
+def mse_prime(a: Array, y: Array, out: Array | None = None) -> Array:
     r"""∂J/∂a^L = a^L − y, one column per sample.
 
     From J = ½ Σ_k (a_k − y_k)², the derivative with respect to a_k is a_k − y_k:
     the ½ is there so that the 2 of the square cancels.
     """
-    return a - y
+    return np.subtract(a, y, out=out)
 
 
-def cross_entropy(a: Array, y: Array) -> float:
-    r"""J = −Σ_i Σ_k [y_k ln a_k + (1 − y_k) ln(1 − a_k)], for outputs a in (0, 1).
-
-    This is the formula as written; it gives inf or NaN (0 · ln 0) where a
-    sigmoid output has rounded to exactly 0 or 1. bp evaluates it from z^L
-    instead, with ``cross_entropy_from_z``.
-    """
-    return -float(np.sum(y * np.log(a) + (1 - y) * np.log1p(-a)))
-
-
-def cross_entropy_from_z(z: Array, y: Array) -> float:
-    r"""The cross-entropy of a = σ(z), computed from z without log(0).
+def cross_entropy(z: Array, a: Array, y: Array) -> Array:
+    r"""J = −Σ [y ln a + (1 − y) ln(1 − a)] for a = σ(z), computed from z.
 
     With ln σ(z) = −softplus(−z) and ln(1 − σ(z)) = −softplus(z), where
     softplus(z) = ln(1 + e^z) = max(z, 0) + ln(1 + e^{−|z|}):
-    J = Σ [softplus(z) − y z].
+    J = Σ [softplus(z) − y z]. It is finite for every z, even where a has
+    rounded to exactly 0 or 1.
     """
-    softplus = np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z)))
-    return float(np.sum(softplus - y * z))
+    softplus = np.maximum(z, 0.0) + np.log1p(np.exp(-np.abs(z)))
+    return np.sum(softplus - y * z)
 
 
-def cross_entropy_prime(a: Array, y: Array) -> Array:
-    r"""∂J/∂a^L = (a − y) / (a (1 − a)); times σ'(z) = a(1 − a) it leaves δ^L = a − y."""
-    return (a - y) / (a * (1 - a))
-
-
-def log_likelihood(a: Array, y: Array) -> float:
-    r"""J = −Σ_i Σ_k y_k ln a_k, for a softmax output a (each column sums to 1).
-
-    As written it gives NaN (0 · ln 0) where some a_k has rounded to 0; bp
-    evaluates it from z^L instead, with ``log_likelihood_from_z``.
-    """
-    return -float(np.sum(y * np.log(a)))
-
-
-def log_likelihood_from_z(z: Array, y: Array) -> float:
-    r"""The log-likelihood of a = softmax(z), computed from z by log-sum-exp.
+def log_likelihood(z: Array, a: Array, y: Array) -> Array:
+    r"""J = −Σ_i Σ_k y_k ln a_k for a = softmax(z), computed from z by log-sum-exp.
 
     ln a_k = z_k − ln Σ_j e^{z_j}, and ln Σ_j e^{z_j} = z_max + ln Σ_j e^{z_j − z_max}
-    never overflows, so J = −Σ_k y_k (z_k − logsumexp(z)) is finite for any z.
+    never overflows, so J is finite for any z.
     """
     z_max = z.max(axis=0, keepdims=True)
     log_a = z - (z_max + np.log(np.exp(z - z_max).sum(axis=0, keepdims=True)))
-    return -float(np.sum(y * log_a))
+    return -np.sum(y * log_a)
 
 
-def log_likelihood_prime(a: Array, y: Array) -> Array:
-    r"""∂J/∂a^L_k = −y_k / a_k."""
-    return -y / a
+def output_minus_target(a: Array, y: Array, out: Array | None = None) -> Array:
+    r"""δ^L = a^L − y: what δ^L = ∂J/∂z^L becomes when the loss suits the output activation.
 
-
-def output_minus_target(a: Array, y: Array) -> Array:
-    r"""δ^L = a^L − y: what δ^L = ∂J/∂z^L becomes when the loss suits the output activation."""
-    return a - y
+    Cross-entropy with σ(z) = 1/(1 + e^{−z}): ∂J/∂a = (a − y)/(a(1 − a)) and
+    σ'(z) = a(1 − a) cancel. Log-likelihood with softmax: ∂J/∂z_k = a_k Σ_j y_j − y_k,
+    which is a_k − y_k when each column of y sums to 1.
+    """
+    return np.subtract(a, y, out=out)
 
 
 @dataclass(frozen=True)
 class Loss:
-    """A loss by name: J (summed over samples) and ∂J/∂a^L side by side.
+    """A loss by name: J (summed over samples) and how δ^L is found.
 
-    J_from_z : the same J computed from z^L, where that is more accurate.
+    J : J(z^L, a^L, y), summed over the samples.
+    dJ_da : ∂J/∂a^L, for the document's route δ^L = ∂J/∂a^L ⊙ σ'(z^L).
     delta_L : δ^L = ∂J/∂z^L in closed form, for a loss paired with its output.
     output : the output activation the loss needs, or None for any.
     """
 
     name: str
-    J: Callable[[Array, Array], float]
-    dJ_da: Callable[[Array, Array], Array]
-    J_from_z: Callable[[Array, Array], float] | None = None
-    delta_L: Callable[[Array, Array], Array] | None = None
+    J: Callable[[Array, Array, Array], Array]
+    dJ_da: Callable[..., Array] | None = None
+    delta_L: Callable[..., Array] | None = None
     output: str | None = None
 
 
 LOSSES: dict[str, Loss] = {
     loss.name: loss
     for loss in (
-        Loss("mse", mse, mse_prime),
-        Loss(
-            "cross_entropy",
-            cross_entropy,
-            cross_entropy_prime,
-            cross_entropy_from_z,
-            output_minus_target,
-            "sigmoid",
-        ),
-        Loss(
-            "log_likelihood",
-            log_likelihood,
-            log_likelihood_prime,
-            log_likelihood_from_z,
-            output_minus_target,
-            "softmax",
-        ),
+        Loss("mse", mse, dJ_da=mse_prime),
+        Loss("cross_entropy", cross_entropy, delta_L=output_minus_target, output="sigmoid"),
+        Loss("log_likelihood", log_likelihood, delta_L=output_minus_target, output="softmax"),
     )
 }
 
 
-def get_loss(name: str) -> Loss:
-    """Look a loss up by name; unknown names get a list of the known ones."""
-    try:
-        return LOSSES[name]
-    except (KeyError, TypeError):
-        known = ", ".join(repr(k) for k in LOSSES)
-        raise ValueError(f"loss={name!r} is not a known loss; expected one of {known}") from None
+def objective(
+    net, z_L: Array, a_L: Array, Y: Array, reduction: str = "sum", l2: float = 0.0
+) -> Array:
+    r"""J from the output layer's z^L and a^L: Σ_i J_i + (λ/2) Σ_l ‖W^l‖², or that ÷ m.
+
+    ``reduction="sum"`` is the document's J; ``"mean"`` divides all of it, the
+    L2 term included, by the m samples (scikit-learn's convention for λ).
+    """
+    J = net.loss.J(z_L, a_L, Y)
+    if l2:
+        J = J + l2_penalty(net.W, l2)
+    return J / Y.shape[1] if reduction == "mean" else J

@@ -16,9 +16,8 @@ from matplotlib.axes import Axes
 from matplotlib.colors import ListedColormap
 from matplotlib.image import AxesImage
 
-from bp.backward import backward
+from bp.checked import backward, forward, predict
 from bp.data import _labels, confusion, labels_of
-from bp.forward import forward, predict
 from bp.network import Network
 
 Array = np.ndarray

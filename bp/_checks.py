@@ -1,0 +1,271 @@
+"""Argument checks, called once by each public entry point (never per batch).
+
+Every message names the argument, what it got and what was expected. Nothing
+is transposed or broadcast; data are converted to the network's dtype (so a
+float32 network rounds float64 data to its precision, and refuses values beyond
+its range).
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from bp.activations import ACTIVATIONS, SOFTMAX, Activation
+from bp.losses import LOSSES, Loss
+
+REDUCTIONS = ("sum", "mean")
+
+
+def as_samples(name: str, value, rows: int, rows_name: str, dtype) -> np.ndarray:
+    """Return ``value`` as a finite 2-D array of shape (rows, m), samples as columns."""
+    arr = np.asarray(value)
+    if arr.dtype == object or not (
+        np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.bool_)
+    ):
+        raise TypeError(f"{name} must be a numeric array; got dtype {arr.dtype}")
+    if np.iscomplexobj(arr):
+        raise TypeError(f"{name} must be real; got complex dtype {arr.dtype}")
+    if arr.ndim != 2:
+        hint = f" (one sample: {name}.reshape(-1, 1))" if arr.ndim == 1 else ""
+        raise ValueError(
+            f"{name} must be 2-D with shape ({rows_name}={rows}, m), samples as columns; "
+            f"got {arr.ndim}-D shape {arr.shape}{hint}"
+        )
+    if arr.shape[0] != rows:
+        if arr.shape[1] == rows:
+            raise ValueError(
+                f"{name} has shape {arr.shape}: samples look like rows, but bp takes samples "
+                f"as columns, shape ({rows_name}={rows}, m); pass {name}.T"
+            )
+        raise ValueError(
+            f"{name} has shape {arr.shape}; "
+            f"expected ({rows_name}={rows}, m) with samples as columns"
+        )
+    if arr.shape[1] == 0:
+        raise ValueError(f"{name} has shape {arr.shape}: it holds no samples (m = 0)")
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        r, c = np.argwhere(bad)[0]
+        raise ValueError(
+            f"{name} must be finite; it has {int(bad.sum())} NaN or inf value(s), "
+            f"the first at {name}[{r}, {c}] = {arr[r, c]}"
+        )
+    largest = np.finfo(dtype).max
+    if np.abs(arr).max() > largest:
+        raise ValueError(
+            f"{name} has values up to {np.abs(arr).max():g}, beyond the {np.dtype(dtype).name} "
+            f"range of the network (±{largest:g})"
+        )
+    return arr.astype(dtype, copy=False)
+
+
+def check_data(net, X, Y=None, names=("X", "Y")):
+    """Check X (n_in, m) and, if given, Y (n_out, m) against ``net`` and each other."""
+    X = as_samples(names[0], X, net.sizes[0], "n_in", net.dtype)
+    if Y is None:
+        return X
+    Y = check_targets(net, as_samples(names[1], Y, net.sizes[-1], "n_out", net.dtype))
+    if Y.shape[1] != X.shape[1]:
+        raise ValueError(
+            f"{names[0]} and {names[1]} must hold the same number of samples (columns); "
+            f"got {names[0]} with m={X.shape[1]} and {names[1]} with m={Y.shape[1]}"
+        )
+    return X, Y
+
+
+def check_targets(net, Y: np.ndarray) -> np.ndarray:
+    """Targets the loss can take: in [0, 1] for the cross-entropies, columns summing to 1
+    for the log-likelihood (its δ^L = a^L − y assumes Σ_k y_k = 1)."""
+    loss = net.loss.name
+    if loss in ("cross_entropy", "log_likelihood") and ((Y < 0) | (Y > 1)).any():
+        raise ValueError(
+            f"with loss={loss!r}, Y must lie in [0, 1]; got values from {Y.min()} to {Y.max()}"
+        )
+    if loss == "log_likelihood":
+        sums = Y.sum(axis=0)
+        bad = np.flatnonzero(np.abs(sums - 1) > 1e-6)
+        if bad.size:
+            i = int(bad[0])
+            raise ValueError(
+                f"with loss='log_likelihood', every column of Y must sum to 1 (one-hot labels "
+                f"or probabilities); column {i} sums to {sums[i]:g}"
+            )
+    return Y
+
+
+def check_reduction(reduction: str) -> str:
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"reduction={reduction!r}; expected 'sum' (the document) or 'mean'")
+    return reduction
+
+
+def check_integer(name: str, value, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer >= {minimum}; got {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}; got {value}")
+    return int(value)
+
+
+def check_real(name: str, value, *, positive: bool) -> float:
+    """A finite real number, > 0 if ``positive`` else >= 0."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number; got {value!r}")
+    value = float(value)
+    if not np.isfinite(value) or value < 0 or (positive and value == 0):
+        expected = "> 0" if positive else ">= 0"
+        raise ValueError(f"{name} must be finite and {expected}; got {value}")
+    return value
+
+
+def choice(name: str, value, options) -> str:
+    """One of the names in ``options``."""
+    if not isinstance(value, str) or value not in options:
+        raise ValueError(f"{name}={value!r}; expected one of {', '.join(map(repr, options))}")
+    return value
+
+
+def activation(name, argument: str = "activation") -> Activation:
+    """Look an activation up by name; ``"softmax"`` only as ``output_activation``."""
+    if name == "softmax":
+        if argument == "output_activation":
+            return SOFTMAX
+        raise ValueError(
+            f"{argument}='softmax' is not allowed: softmax is not elementwise, so bp uses it "
+            "only as output_activation, with loss='log_likelihood'"
+        )
+    if not isinstance(name, str) or name not in ACTIVATIONS:
+        known = ", ".join(repr(k) for k in ACTIVATIONS)
+        raise ValueError(f"{argument}={name!r} is not a known activation; expected one of {known}")
+    return ACTIVATIONS[name]
+
+
+def loss_pair(name, output: Activation) -> Loss:
+    """The loss by name, checked against the output activation it needs."""
+    if not isinstance(name, str) or name not in LOSSES:
+        known = ", ".join(repr(k) for k in LOSSES)
+        raise ValueError(f"loss={name!r} is not a known loss; expected one of {known}")
+    loss = LOSSES[name]
+    if loss.output is not None and output.name != loss.output:
+        raise ValueError(
+            f"loss={loss.name!r} needs output_activation={loss.output!r} "
+            f"(δ^L = a^L − y holds only for that pair); got output_activation={output.name!r}"
+        )
+    if output.sigma_prime is None and loss.output != output.name:
+        raise ValueError(
+            f"output_activation={output.name!r} needs loss='log_likelihood'; got loss={loss.name!r}"
+        )
+    return loss
+
+
+def sizes(value) -> tuple[int, ...]:
+    """Layer sizes n_1, ..., n_L: at least two positive integers."""
+    try:
+        value = tuple(value)
+    except TypeError:
+        raise TypeError(
+            f"sizes must be a sequence of layer sizes like (2, 3, 1); got {value!r}"
+        ) from None
+    if len(value) < 2:
+        raise ValueError(f"sizes must list at least two layers (input and output); got {value!r}")
+    for l, n in enumerate(value, start=1):
+        if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
+            raise ValueError(
+                f"sizes[{l - 1}] (layer {l}) must be an integer >= 1; got {n!r} in sizes={value!r}"
+            )
+    return tuple(int(n) for n in value)
+
+
+def dtype(value) -> np.dtype:
+    """float64 or float32."""
+    try:
+        result = np.dtype(value)
+    except TypeError:
+        result = None
+    if result not in (np.float32, np.float64):
+        raise ValueError(f"dtype={value!r}; expected float64 or float32")
+    return result
+
+
+def seed(value):
+    """A seed for ``np.random.default_rng``: None or an integer >= 0."""
+    if value is None or isinstance(value, np.random.Generator | np.random.SeedSequence):
+        return value
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"seed must be None or an integer >= 0; got {value!r}")
+    if value < 0:
+        raise ValueError(f"seed must be None or an integer >= 0; got {value}")
+    return int(value)
+
+
+def network(net) -> None:
+    """The weights as ``Network`` made them: every W^l and b^l of its shape and dtype, finite.
+
+    Weights can be set by hand after construction; a wrong one is named here, not
+    reported later as a matrix-product error or a diverging α.
+    """
+    from bp.network import Network
+
+    if not isinstance(net, Network):
+        raise TypeError(f"net must be a bp.Network; got {type(net).__name__}")
+    for l in range(2, net.L + 1):
+        for name, params, shape in (
+            ("W", net.W, (net.n(l), net.n(l - 1))),
+            ("b", net.b, (net.n(l), 1)),
+        ):
+            p = params.get(l)
+            if p is None or not hasattr(p, "shape"):
+                raise TypeError(f"net.{name}[{l}] must be an array of shape {shape}; got {p!r}")
+            if p.shape != shape:
+                raise ValueError(
+                    f"net.{name}[{l}] has shape {p.shape}; expected {shape} for sizes={net.sizes}"
+                )
+            if p.dtype != net.dtype:
+                raise TypeError(
+                    f"net.{name}[{l}] has dtype {p.dtype}; expected the network's {net.dtype}"
+                )
+            if not p.flags.writeable:
+                raise ValueError(f"net.{name}[{l}] is read-only; training updates it in place")
+            if not bool(np.isfinite(p).all()):
+                raise ValueError(
+                    f"net.{name}[{l}] holds NaN or inf before training or prediction: "
+                    "set it to finite values (or build a new Network)"
+                )
+
+
+def batch_size(value, m: int) -> int:
+    """k: an integer from 1 to m."""
+    k = check_integer("batch_size", value, 1)
+    if k > m:
+        raise ValueError(f"batch_size={k} is larger than the m={m} samples")
+    return k
+
+
+def dropout(p, net) -> float:
+    """A probability in [0, 1), for a network with hidden layers when p > 0."""
+    p = check_real("dropout", p, positive=False)
+    if p >= 1:
+        raise ValueError(f"dropout must be a probability in [0, 1); got {p}")
+    if p and net.L < 3:
+        raise ValueError(f"dropout acts on hidden layers; sizes={net.sizes} has none")
+    return p
+
+
+def record_loss(value, stop: str) -> bool | str:
+    """True, False or "exact"; stop="loss" needs a recorded loss."""
+    if value not in (True, False, "exact") or (
+        isinstance(value, int | float) and not isinstance(value, bool)
+    ):
+        raise ValueError(f"record_loss={value!r}; expected True, False or 'exact'")
+    if stop == "loss" and not value:
+        raise ValueError("stop='loss' compares J between iterations: it needs record_loss")
+    return value
+
+
+def objective_arguments(net, X, Y, reduction, l2):
+    """The arguments of J and its gradients: net, data, reduction and λ."""
+    network(net)
+    X, Y = check_data(net, X, Y)
+    return X, Y, check_reduction(reduction), check_real("l2", l2, positive=False)
