@@ -140,7 +140,6 @@ def batch_gradients(
             J = J + objective(net, z[net.L], a[net.L], y)
         if grad:
             backward(net, z, a, y, delta, part_masks)
-            # the first chunk's gradient goes to work.dW, work.db; the others are added
             dW, db = (work.dW, work.db) if offset == 0 else work.partials()
             layer_gradients(net, delta, a, l2 if offset == 0 else 0.0, dW, db)
             for l in dW if offset else ():
