@@ -52,11 +52,13 @@ def as_samples(name: str, value, rows: int, rows_name: str, dtype) -> np.ndarray
             f"{name} must be finite; it has {int(bad.sum())} NaN or inf value(s), "
             f"the first at {name}[{r}, {c}] = {arr[r, c]}"
         )
-    largest = np.finfo(dtype).max
-    if np.abs(arr).max() > largest:
+    # Beyond this, squares (as in J = ½‖a − y‖²) and products overflow to inf.
+    largest = float(np.sqrt(np.finfo(dtype).max)) / 1e4
+    biggest = float(np.abs(arr).max())
+    if biggest > largest:
         raise ValueError(
-            f"{name} has values up to {np.abs(arr).max():g}, beyond the {np.dtype(dtype).name} "
-            f"range of the network (±{largest:g})"
+            f"{name} has values up to {biggest:g}; a {np.dtype(dtype).name} network takes "
+            f"|{name}| <= {largest:.3g}, beyond which J and its gradients overflow: rescale {name}"
         )
     return arr.astype(dtype, copy=False)
 
@@ -85,7 +87,9 @@ def check_targets(net, Y: np.ndarray) -> np.ndarray:
         )
     if loss == "log_likelihood":
         sums = Y.sum(axis=0)
-        bad = np.flatnonzero(np.abs(sums - 1) > 1e-6)
+        # the sums of K numbers carry K roundings of the dtype
+        tolerance = max(1e-6, 4 * Y.shape[0] * float(np.finfo(Y.dtype).eps))
+        bad = np.flatnonzero(np.abs(sums - 1) > tolerance)
         if bad.size:
             i = int(bad[0])
             raise ValueError(

@@ -4,22 +4,30 @@ With no subcommand it runs the main job: the document's network (sigmoid in
 every layer, J = Σ_i ½‖a^{i,L} − y_i‖², batch gradient descent with the summed
 update and the Max and ε rules) on two interleaving moons.
 
-Exit codes: 0 success, 1 training diverged or a file could not be read,
-2 bad arguments, 130 training interrupted by Ctrl-C (the model is still saved).
+Exit codes: 0 success; 1 training diverged or stalled, or a file could not be
+read; 2 bad arguments; 130 interrupted by Ctrl-C (a model being saved is saved).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
+import signal
 import sys
-from collections.abc import Callable
+import tempfile
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
 
 import bp
-import bp.network
 from bp import data
+from bp.network import INITS
+
+#: The share of a task's samples that train; the rest test.
+TRAIN_FRACTION = 0.8
 
 
 @dataclass(frozen=True)
@@ -32,11 +40,13 @@ class Task:
     activation: str = "sigmoid"
     output_activation: str | None = None
     loss: str = "mse"
-    alpha: float = 0.05
-    max_iter: int = 3000
+    alpha: float = 0.1
+    max_iter: int = 5000
+    epsilon: float = 1e-4
     batch_size: int | None = None
     reduction: str = "sum"
     classify: bool = True
+    sized: bool = True  # False: a fixed data set, --m does not apply
 
 
 def _sized(make):
@@ -44,8 +54,20 @@ def _sized(make):
 
 
 TASKS = {
-    "moons": Task(_sized(data.moons), "two interleaving half circles (the default)", (2, 8, 8, 1)),
-    "xor": Task(lambda m, seed: data.xor(), "the four XOR samples", (2, 4, 1), alpha=2.0),
+    "moons": Task(
+        _sized(data.moons),
+        "two interleaving half circles (the default)",
+        (2, 8, 8, 1),
+        alpha=0.02,
+        max_iter=10000,
+    ),
+    "xor": Task(
+        lambda m, seed: data.xor(),
+        "the four XOR samples (trained and tested on the same four)",
+        (2, 4, 1),
+        alpha=2.0,
+        sized=False,
+    ),
     "circles": Task(_sized(data.circles), "a circle inside a ring", (2, 8, 1), alpha=0.05),
     "spiral": Task(
         _sized(data.spiral),
@@ -56,6 +78,7 @@ TASKS = {
         loss="log_likelihood",
         alpha=0.5,
         max_iter=5000,
+        epsilon=1e-6,
         reduction="mean",
     ),
     "sine": Task(
@@ -66,6 +89,7 @@ TASKS = {
         output_activation="identity",
         alpha=0.05,
         max_iter=5000,
+        epsilon=1e-6,
         reduction="mean",
         classify=False,
     ),
@@ -77,19 +101,24 @@ TASKS = {
         loss="log_likelihood",
         alpha=0.5,
         max_iter=40,
+        epsilon=1e-6,
         batch_size=32,
         reduction="mean",
+        sized=False,
     ),
 }
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
-    if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help")):
+    if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version")):
         argv = ["train", *argv]
     args = _parser().parse_args(argv)
     try:
         return args.run(args)
+    except KeyboardInterrupt:
+        print("\ninterrupted", file=sys.stderr)
+        return 130
     except bp.ModelFileError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
@@ -105,21 +134,23 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m bp",
         description="Back propagation, as the document derives it. With no subcommand, "
-        "'train' runs the document's network on two moons and writes bp_result.png.",
+        "'train' runs the document's network on two moons and writes bp_moons.png.",
         epilog="examples:\n"
         "  python -m bp\n"
         "  python -m bp train --task spiral --save spiral.npz\n"
-        "  python -m bp evaluate spiral.npz --task spiral\n"
+        "  python -m bp evaluate spiral.npz\n"
         "  python -m bp tasks",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action="version", version=f"bp {bp.__version__}")
     commands = parser.add_subparsers(title="subcommands", metavar="{train,evaluate,tasks}")
 
     train = commands.add_parser(
         "train",
         help="train a network on a built-in task (the default)",
         description="Train a network on a built-in task. Unset options take the task's "
-        "defaults (see 'python -m bp tasks'). 80%% of the samples train, 20%% test.",
+        f"defaults (see 'python -m bp tasks'). {TRAIN_FRACTION:.0%} of the samples train, "
+        f"{1 - TRAIN_FRACTION:.0%} test (xor has four samples: it trains and tests on them all).",
     )
     train.add_argument("--task", choices=TASKS, default="moons", help="default: moons")
     _data_options(train)
@@ -128,30 +159,33 @@ def _parser() -> argparse.ArgumentParser:
     net.add_argument("--activation", help="σ of the hidden layers: " + ", ".join(bp.ACTIVATIONS))
     net.add_argument("--output-activation", help="σ of the output layer (also: softmax)")
     net.add_argument("--loss", choices=bp.LOSSES, help="the loss J")
-    net.add_argument("--init", choices=bp.network.INITS, default="normal")
+    net.add_argument(
+        "--init", choices=INITS, default="normal", help="how W and b are drawn (normal)"
+    )
     fit = train.add_argument_group("gradient descent")
     fit.add_argument("--alpha", type=float, help="the step α")
     fit.add_argument("--max-iter", type=int, help="Max: the most iterations (epochs)")
-    fit.add_argument("--epsilon", type=float, default=1e-6, help="stop threshold ε (1e-6)")
+    fit.add_argument("--epsilon", type=float, help="stop when every change of W, b is below ε")
     fit.add_argument("--batch-size", type=int, help="1: stochastic, k: mini-batch; unset: batch")
     fit.add_argument("--reduction", choices=("sum", "mean"), help="Σ (the document) or mean")
     fit.add_argument("--l2", type=float, default=0.0, help="L2 regularization λ (0)")
     out = train.add_argument_group("output")
     out.add_argument("--save", metavar="PATH", help="write the trained model (.npz)")
-    out.add_argument("--plot", metavar="PATH", default="bp_result.png", help="bp_result.png")
-    out.add_argument("--no-plot", action="store_true", help="write no plot")
+    out.add_argument("--plot", metavar="PATH", help="the figure (default: bp_TASK.png)")
+    out.add_argument("--no-plot", action="store_true", help="write no figure")
     out.add_argument("--quiet", action="store_true", help="no progress line")
     train.set_defaults(run=_train)
 
     evaluate = commands.add_parser(
         "evaluate",
-        help="evaluate a saved model on a built-in task",
+        help="evaluate a saved model on its task",
         description="Print the loss and, for classification, the accuracy of a saved model "
-        "on the training and test parts of a task (same --m and --seed as when trained).",
+        "on the training and test parts of the task it was trained on (its task, --m and "
+        "--seed are stored in the model file; options given here override them).",
     )
     evaluate.add_argument("model", help="a model written by 'train --save'")
-    evaluate.add_argument("--task", choices=TASKS, default="moons", help="default: moons")
-    _data_options(evaluate)
+    evaluate.add_argument("--task", choices=TASKS, help="default: the model's own task")
+    _data_options(evaluate, defaults=False)
     evaluate.set_defaults(run=_evaluate)
 
     tasks = commands.add_parser("tasks", help="list the built-in tasks and their defaults")
@@ -159,28 +193,67 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _data_options(parser: argparse.ArgumentParser) -> None:
+def _data_options(parser: argparse.ArgumentParser, defaults: bool = True) -> None:
     group = parser.add_argument_group("data")
-    group.add_argument("--m", type=int, default=200, help="number of samples (200)")
-    group.add_argument("--seed", type=int, default=0, help="seed of data, split and weights (0)")
+    group.add_argument(
+        "--m", type=int, default=200 if defaults else None, help="number of samples (200)"
+    )
+    group.add_argument(
+        "--seed", type=int, default=0 if defaults else None, help="seed of data, split, weights (0)"
+    )
 
 
-def _split(args):
-    X, Y = TASKS[args.task].load(args.m, args.seed)
-    if args.task == "xor":  # four samples: none to hold out
+def _split(task_name: str, m: int, seed: int):
+    X, Y = TASKS[task_name].load(m, seed)
+    if task_name == "xor":  # four samples: none to hold out
         return (X, Y), (X, Y)
     if X.shape[1] < 5:
-        raise ValueError(f"--m {args.m} leaves no samples to test on; use --m 5 or more")
-    return data.split(X, Y, (0.8, 0.2), seed=args.seed)
+        raise ValueError(f"--m {m} leaves no samples to test on; use --m 5 or more")
+    return data.split(X, Y, (TRAIN_FRACTION, 1 - TRAIN_FRACTION), seed=seed)
+
+
+def _check_writable(path: str, what: str) -> None:
+    """Fail at once, before training, when ``path`` cannot be written."""
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise ValueError(f"{what} {path!r}: the folder {folder!r} does not exist")
+    if os.path.isdir(path):
+        raise ValueError(f"{what} {path!r} is a folder; give a file name")
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as err:
+        raise ValueError(f"{what} {path!r}: cannot write in {folder!r} ({err.strerror})") from None
+
+
+@contextlib.contextmanager
+def _no_interrupt() -> Iterator[None]:
+    """Hold Ctrl-C back while a model is written; deliver it afterwards."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    pressed = []
+    previous = signal.signal(signal.SIGINT, lambda *_: pressed.append(True))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if pressed:
+        raise KeyboardInterrupt
 
 
 def _train(args) -> int:
     task = TASKS[args.task]
-    (X, Y), (X_test, Y_test) = _split(args)
-    activation = args.activation or task.activation
+    if args.m != 200 and not task.sized:
+        print(f"note: --m is ignored by the task {args.task}: its data set is fixed")
+    plot = None if args.no_plot else args.plot or f"bp_{args.task}.png"
+    for path, what in ((args.save, "--save"), (plot, "--plot")):
+        if path:
+            _check_writable(path, what)
+    (X, Y), (X_test, Y_test) = _split(args.task, args.m, args.seed)
     net = bp.Network(
         args.sizes or task.sizes,
-        activation,
+        args.activation or task.activation,
         args.output_activation or task.output_activation,
         args.loss or task.loss,
         seed=args.seed,
@@ -189,31 +262,54 @@ def _train(args) -> int:
     settings = {
         "alpha": task.alpha if args.alpha is None else args.alpha,
         "max_iter": task.max_iter if args.max_iter is None else args.max_iter,
-        "epsilon": args.epsilon,
+        "epsilon": task.epsilon if args.epsilon is None else args.epsilon,
         "batch_size": task.batch_size if args.batch_size is None else args.batch_size,
         "reduction": args.reduction or task.reduction,
         "l2": args.l2,
     }
-    print(f"task: {args.task}, {task.about}; X {X.shape}, Y {Y.shape} (test: {X_test.shape[1]})")
+    test = "the same four samples" if args.task == "xor" else f"{X_test.shape[1]} samples"
+    print(f"task: {args.task}, {task.about}; X {X.shape}, Y {Y.shape}; test: {test}")
     print(f"network: {net}")
     print("training: " + ", ".join(f"{k} = {v}" for k, v in settings.items()))
-    history = bp.train(net, X, Y, seed=args.seed, verbose=not args.quiet, **settings)
-    print(f"iterations: {history.iterations}, converged (ε rule): {history.converged}")
+    try:
+        history = bp.train(net, X, Y, seed=args.seed, verbose=not args.quiet, **settings)
+    except bp.TrainingDiverged as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    how = "converged" if history.converged else "stalled" if history.stalled else "stopped"
+    print(f"{how} after {history.iterations} iteration(s): {history.reason}")
     _report(net, task, (X, Y), (X_test, Y_test), settings["reduction"])
     if args.save:
-        bp.save(net, args.save)
+        with _no_interrupt():
+            bp.save(net, args.save, task=args.task, seed=args.seed, m=args.m)
         print(f"model saved to {args.save}")
-    if not args.no_plot and history.iterations:
-        _plot(net, X, Y, history, args.plot)
-        print(f"plot written to {args.plot}")
-    return 130 if history.interrupted else 0
+    if history.interrupted:
+        return 130
+    if plot and history.iterations:
+        _plot(net, task, (X, Y), (X_test, Y_test), history, plot)
+        print(f"figure written to {plot}")
+    if history.stalled:
+        print(f"error: training stalled: {history.reason}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def _evaluate(args) -> int:
     net = bp.load(args.model)
-    print(f"model: {net}")
-    task = TASKS[args.task]
-    _report(net, task, *_split(args), task.reduction)
+    info = bp.load_info(args.model)
+    task_name = args.task or info.get("task")
+    if task_name is None:
+        raise ValueError(f"{args.model!r} does not record its task; give --task")
+    if info.get("task") not in (None, task_name):
+        raise ValueError(
+            f"{args.model!r} was trained on the task {info['task']!r}, not {task_name!r}; "
+            f"leave --task out to evaluate it on its own task"
+        )
+    m = args.m if args.m is not None else int(info.get("m", 200))
+    seed = args.seed if args.seed is not None else int(info.get("seed", 0))
+    print(f"model: {net}; task {task_name}, m = {m}, seed = {seed}")
+    task = TASKS[task_name]
+    _report(net, task, *_split(task_name, m, seed), task.reduction)
     return 0
 
 
@@ -235,12 +331,15 @@ def _tasks(args) -> int:
         print(
             f"{'':8} sizes {' '.join(map(str, task.sizes))}, {task.activation}/"
             f"{task.output_activation or task.activation}, {task.loss}, alpha {task.alpha}, "
-            f"Max {task.max_iter}, batch {task.batch_size or 'all'}, {task.reduction}"
+            f"Max {task.max_iter}, epsilon {task.epsilon:g}, batch {task.batch_size or 'all'}, "
+            f"{task.reduction}"
         )
     return 0
 
 
-def _plot(net: bp.Network, X: np.ndarray, Y: np.ndarray, history: bp.History, path: str) -> None:
+def _plot(net: bp.Network, task: Task, train, test, history: bp.History, path: str) -> None:
+    """The loss curve, beside the decision regions (2-D inputs), the fitted curve (1-D
+    regression) or the confusion matrix on the test samples (other classifiers)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -248,15 +347,22 @@ def _plot(net: bp.Network, X: np.ndarray, Y: np.ndarray, history: bp.History, pa
 
     from bp import plot
 
-    two_d = net.sizes[0] == 2
-    fig, axes = plt.subplots(1, 2 if two_d else 1, figsize=(10 if two_d else 5, 4), squeeze=False)
-    plot.loss_curve(history, ax=axes[0, 0], log=min(history.loss) > 0)
-    if two_d:
-        plot.decision_boundary(net, X, Y, ax=axes[0, 1])
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
+    plot.loss_curve(history, ax=axes[0], log=bool(history.loss) and min(history.loss) > 0)
+    (X, Y), (X_test, Y_test) = train, test
+    if net.sizes[0] == 2 and task.classify:
+        plot.decision_boundary(net, X, Y, ax=axes[1], X_test=X_test, Y_test=Y_test)
+    elif net.sizes[0] == 1 and not task.classify:
+        x = np.linspace(X.min(), X.max(), 400)[np.newaxis, :]
+        axes[1].plot(X[0], Y[0], "o", ms=4, label="training samples")
+        axes[1].plot(X_test[0], Y_test[0], "^", ms=5, label="test samples")
+        axes[1].plot(x[0], bp.predict(net, x)[0], "k-", label="network $a^L(x)$")
+        axes[1].set(xlabel="$x$", ylabel="$y$", title="Fitted curve")
+        axes[1].legend(fontsize="small")
+    elif task.classify:
+        plot.confusion_matrix(data.labels_of(Y_test), _labels(net, X_test), ax=axes[1])
+    else:
+        axes[1].set_axis_off()
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -7,8 +7,9 @@ pickle), so loading a file runs no code.
 Writing is atomic: the arrays go to a temporary file in the same folder
 (``.bp-save-*.tmp``), which is flushed to disk and then renamed over ``path``;
 a failure removes it, and a save that was killed (``kill -9`` runs no cleanup)
-leaves a temporary file that the next save into that folder removes once it
-is an hour old. A good file at ``path`` is replaced whole or not at all.
+leaves a temporary file, named with its process id, that the next save into
+that folder removes once that process is gone (or the file is an hour old).
+A good file at ``path`` is replaced whole or not at all.
 A symbolic link at ``path`` is replaced by the new file (the link's target is
 left unchanged); a read-only file is replaced when its folder is writable, as
 ``os.replace`` does; a path that is a folder or a device is refused.
@@ -61,7 +62,7 @@ def save(net: Network, path: str | os.PathLike, **info: str | int | float) -> No
     for l in range(2, net.L + 1):
         arrays[f"W{l}"], arrays[f"b{l}"] = np.asarray(net.W[l]), np.asarray(net.b[l])
     _remove_stale(folder)
-    fd, tmp = tempfile.mkstemp(prefix=_PREFIX, suffix=_SUFFIX, dir=folder)
+    fd, tmp = tempfile.mkstemp(prefix=f"{_PREFIX}{os.getpid()}-", suffix=_SUFFIX, dir=folder)
     try:
         with os.fdopen(fd, "wb") as f:
             np.savez(f, **arrays)
@@ -80,9 +81,23 @@ def _remove_stale(folder: str) -> None:
     with contextlib.suppress(OSError), os.scandir(folder) as entries:
         for entry in entries:
             if entry.name.startswith(_PREFIX) and entry.name.endswith(_SUFFIX):
+                pid = entry.name[len(_PREFIX) :].split("-", 1)[0]
                 with contextlib.suppress(OSError):
-                    if now - entry.stat().st_mtime > _STALE_SECONDS:
+                    if not _alive(pid) or now - entry.stat().st_mtime > _STALE_SECONDS:
                         os.remove(entry.path)
+
+
+def _alive(pid: str) -> bool:
+    """Whether the process ``pid`` (from a temporary file's name) still runs."""
+    if not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # it exists, owned by someone else
+    return True
 
 
 def _read(path: str | os.PathLike) -> dict[str, np.ndarray]:

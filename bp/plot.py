@@ -16,6 +16,7 @@ from matplotlib.axes import Axes
 from matplotlib.colors import ListedColormap
 from matplotlib.image import AxesImage
 
+from bp import _checks
 from bp.checked import backward, forward, predict
 from bp.data import _labels, confusion, labels_of
 from bp.network import Network
@@ -63,52 +64,72 @@ def _losses(name: str, value, attribute: str) -> Array:
 
 
 def decision_boundary(
-    net: Network, X: Array, Y: Array, ax: Axes | None = None, resolution: int = 200
+    net: Network,
+    X: Array,
+    Y: Array,
+    ax: Axes | None = None,
+    resolution: int = 200,
+    X_test: Array | None = None,
+    Y_test: Array | None = None,
 ) -> Axes:
     r"""The network's answer over the plane, with the samples X (2, m) coloured by Y on top.
 
     For one output (n_out = 1) it shades a^L and draws the boundary a^L = 0.5;
     for K ≥ 2 outputs it colours each point by its class argmax_k a^L_k.
-    Y is (n_out, m): labels 0/1 for one output, one-hot for K.
+    Y is (n_out, m): labels 0/1 for one output, one-hot for K. Test samples
+    ``X_test``, ``Y_test``, if given, are drawn as triangles beside the training
+    circles; a legend says which colour is which class.
     """
     n_in, n_out = net.sizes[0], net.sizes[-1]
     if n_in != 2:
         raise ValueError(
             f"decision_boundary needs a network with n_in = 2 inputs; got n_in = {n_in}"
         )
-    X, Y = np.asarray(X, dtype=float), np.asarray(Y)
-    if X.ndim != 2 or X.shape[0] != 2:
-        raise ValueError(f"X must have shape (n_in=2, m), samples as columns; got {X.shape}")
-    if Y.shape != (n_out, X.shape[1]):
-        raise ValueError(f"Y must have shape (n_out={n_out}, m={X.shape[1]}); got {Y.shape}")
-    x1, x2 = _grid(X, resolution)
+    resolution = _checks.check_integer("resolution", resolution, 2)
+    sets = [("training", *_points("X", "Y", X, Y, n_out))]
+    if X_test is not None or Y_test is not None:
+        sets.append(("test", *_points("X_test", "Y_test", X_test, Y_test, n_out)))
+    x1, x2 = _grid(np.hstack([points for _, points, _ in sets]), resolution)
     a_L = predict(net, np.vstack([x1.ravel(), x2.ravel()]))
     ax = _axes(ax)
+    K = max(n_out, 2)
+    colours = plt.get_cmap("RdBu")(np.array([0.1, 0.9])) if n_out == 1 else None
+    colours = plt.get_cmap("tab10")(np.arange(K) % 10) if colours is None else colours
     if n_out == 1:
         a_L = a_L.reshape(x1.shape)
-        ax.contourf(
-            x1, x2, a_L, levels=np.linspace(0, 1, 11), cmap="RdBu", alpha=0.6, extend="both"
-        )
+        ax.contourf(x1, x2, a_L, levels=np.linspace(0, 1, 11), cmap="RdBu", alpha=0.5)
         ax.contour(x1, x2, a_L, levels=[0.5], colors="k")
-        ax.scatter(X[0], X[1], c=labels_of(Y), cmap="RdBu", vmin=0, vmax=1, edgecolors="k", s=15)
         title = "Decision boundary $a^L = 0.5$"
     else:
-        colours = ListedColormap(plt.get_cmap("tab10")(np.arange(n_out) % 10))
         regions = labels_of(a_L).reshape(x1.shape)
-        ax.contourf(x1, x2, regions, levels=np.arange(n_out + 1) - 0.5, cmap=colours, alpha=0.4)
-        ax.scatter(
-            X[0],
-            X[1],
-            c=labels_of(Y),
-            cmap=colours,
-            vmin=-0.5,
-            vmax=n_out - 0.5,
-            edgecolors="k",
-            s=15,
+        ax.contourf(
+            x1, x2, regions, levels=np.arange(K + 1) - 0.5, cmap=ListedColormap(colours), alpha=0.35
         )
         title = r"Decision regions $\arg\max_k a^L_k$"
+    for (name, points, labels), marker in zip(sets, ("o", "^"), strict=False):
+        for k in range(K):
+            mine = labels == k
+            if mine.any():
+                ax.scatter(
+                    *points[:, mine], color=colours[k], marker=marker, edgecolors="k",
+                    linewidths=0.8, s=28, label=f"class {k} ({name})",
+                )  # fmt: skip
+    ax.legend(fontsize="x-small", loc="best", framealpha=0.8)
     ax.set(xlabel="$x_1$", ylabel="$x_2$", title=title)
     return ax
+
+
+def _points(x_name: str, y_name: str, X, Y, n_out: int) -> tuple[Array, Array]:
+    """Checked plot data: X (2, m) finite, Y (n_out, m); returns X and the labels."""
+    X, Y = np.asarray(X, dtype=float), np.asarray(Y, dtype=float)
+    if X.ndim != 2 or X.shape[0] != 2:
+        raise ValueError(f"{x_name} must have shape (2, m), samples as columns; got {X.shape}")
+    if Y.shape != (n_out, X.shape[1]):
+        raise ValueError(f"{y_name} must have shape (n_out={n_out}, m={X.shape[1]}); got {Y.shape}")
+    for name, value in ((x_name, X), (y_name, Y)):
+        if not np.isfinite(value).all():
+            raise ValueError(f"{name} holds NaN or inf; the plot needs finite values")
+    return X, labels_of(Y)
 
 
 def _grid(X: Array, resolution: int) -> tuple[Array, Array]:
@@ -164,6 +185,7 @@ def misclassified(
     reads "true→predicted".
     """
     X = _images("X", X, shape)
+    n = _checks.check_integer("n", n, 1)
     true, pred = _labels("labels_true", labels_true), _labels("labels_pred", labels_pred)
     if true.shape != (X.shape[1],) or pred.shape != (X.shape[1],):
         raise ValueError(
@@ -189,6 +211,8 @@ def first_layer_weights(
     default). One colour scale, symmetric about 0, serves every image.
     """
     W = net.W[2]
+    if n is not None:
+        n = _checks.check_integer("n", n, 1)
     if W.shape[1] != shape[0] * shape[1]:
         raise ValueError(
             f"the network has n_in = {W.shape[1]} inputs, which do not make images of shape {shape}"
@@ -209,6 +233,8 @@ def _images(name: str, X: Array, shape: tuple[int, int]) -> Array:
             f"{name} must have shape (n_in, m) with n_in = {shape[0]}·{shape[1]} pixels of an "
             f"image of shape {shape}, samples as columns; got {X.shape}"
         )
+    if not np.isfinite(X).all():
+        raise ValueError(f"{name} holds NaN or inf; images need finite pixel values")
     return X
 
 
