@@ -204,7 +204,7 @@ def seed(value):
     return int(value)
 
 
-def network(net) -> None:
+def network(net, training: bool = False) -> None:
     """The weights as ``Network`` made them: every W^l and b^l of its shape and dtype, finite.
 
     Weights can be set by hand after construction; a wrong one is named here, not
@@ -230,7 +230,7 @@ def network(net) -> None:
                 raise TypeError(
                     f"net.{name}[{l}] has dtype {p.dtype}; expected the network's {net.dtype}"
                 )
-            if not p.flags.writeable:
+            if training and not p.flags.writeable:
                 raise ValueError(f"net.{name}[{l}] is read-only; training updates it in place")
             if not bool(np.isfinite(p).all()):
                 raise ValueError(

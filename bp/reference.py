@@ -83,7 +83,7 @@ def train_per_sample(
     It gives the same results as ``train`` with ``batch_size=None``, to rounding.
     The arguments mean what they mean for ``train``.
     """
-    _checks.network(net)
+    _checks.network(net, training=True)
     X, Y = _checks.check_data(net, X, Y)
     alpha = _checks.check_real("alpha", alpha, positive=True)
     max_iter = _checks.check_integer("max_iter", max_iter, 1)

@@ -152,7 +152,7 @@ def train(
     NaN or inf; the network is left with the weights of the last finite
     iteration, and the error's ``history`` holds the History up to it.
     """
-    _checks.network(net)
+    _checks.network(net, training=True)
     X, Y = _checks.check_data(net, X, Y)
     alpha = _checks.check_real("alpha", alpha, positive=True)
     max_iter = _checks.check_integer("max_iter", max_iter, 1)
@@ -199,7 +199,10 @@ class _Run:
         self.pending = not last
         if last and not record_loss:
             return None
-        return batch_gradients(net, X, Y, slice(None), work, self.l2, grad=not last)
+        J = batch_gradients(
+            net, X, Y, slice(None), work, self.l2, grad=not last, want_J=record_loss
+        )
+        return J if record_loss else None
 
     def data_loss(self) -> Array:
         """J over all m samples at the current weights, without the L2 term."""
@@ -214,6 +217,7 @@ class _Run:
         """The outer loop: Max, the stop rule, progress, Ctrl-C, divergence, validation."""
         net, history = self.net, History()
         J_start = self.objective(self.data_loss()) if record_loss else None
+        stuck_at_start = self.stuck()
         J_prev, largest_start = J_start, _largest(net)
         progress = _Progress(max_iter) if verbose else None
         W_prev, b_prev = _snapshot(net)
@@ -272,29 +276,38 @@ class _Run:
         else:
             if watch is not None and watch.early_stopping:
                 _restore(net, *watch.best)
-            self.diagnose(history, J_start, record_loss)
+            self.diagnose(history, J_start, stuck_at_start)
         finally:
             if progress:
                 progress.close(history)
         return history
 
-    def diagnose(self, history: History, J_start: float | None, record_loss) -> None:
+    def stuck(self) -> str:
+        """ "k of n output units saturated on the wrong side" when over a quarter are, else ""."""
+        z, a = forward(self.net, self.X[:, :4096])
+        stuck, total = _stuck_outputs(self.net, z[self.net.L], a[self.net.L], self.Y[:, :4096])
+        return f"{stuck} of {total} output units saturated on the wrong side" * (stuck > total / 4)
+
+    def diagnose(self, history: History, J_start: float | None, stuck_at_start: str) -> None:
         """Mark a run that went wrong as stalled, with its reason; it is then not converged."""
-        net, signs = self.net, []
+        signs = []
         J_end = history.loss[-1] if history.loss else None
         if J_end is not None and J_end > J_start and not self.full:
             J_end = self.objective(self.data_loss())  # the running loss is not J at the end
         if J_end is not None and J_end > J_start:
             signs.append(f"J rose from {J_start:.4g} to {J_end:.4g}")
-        if history.converged or J_end is None:
-            z, a = forward(net, self.X[:, :4096])
-            stuck, total = _stuck_outputs(net, z[net.L], a[net.L], self.Y[:, :4096])
-            if stuck > total / 4:
-                signs.append(f"{stuck} of {total} output units saturated on the wrong side")
+        stuck = self.stuck() if history.converged or J_end is None else ""
+        if stuck:
+            signs.append(stuck + (" (from the start)" if stuck_at_start else ""))
         if signs:
             history.stalled, history.converged = True, False
+            advice = (
+                "the initial weights saturate the output: try another init or seed"
+                if stuck_at_start and not signs[0].startswith("J rose")
+                else "α is probably too large"
+            )
             unrecorded = "" if J_end is not None else " (J was not recorded: judged by saturation)"
-            history.reason = "; ".join(signs) + "; α is probably too large" + unrecorded
+            history.reason = "; ".join(signs) + "; " + advice + unrecorded
 
 
 _STOPPED_BY = {
@@ -328,7 +341,8 @@ def _stuck_outputs(net: Network, z_L: Array, a_L: Array, Y: Array) -> tuple[int,
     sigma_prime = net.output_activation.sigma_prime
     if sigma_prime is None:
         return 0, a_L.size
-    flat = sigma_prime(z_L) < 1e-6 * float(np.max(sigma_prime(np.zeros((1, 1), z_L.dtype))))
+    largest = float(np.max(sigma_prime(np.array([[-1.0, 0.0, 1.0]], z_L.dtype))))
+    flat = sigma_prime(z_L) < 1e-6 * largest
     return int(np.count_nonzero(flat & (np.abs(a_L - Y) > 0.5))), a_L.size
 
 
