@@ -105,13 +105,17 @@ def _read(path: str | os.PathLike) -> dict[str, np.ndarray]:
     if not os.path.isfile(path):
         raise FileNotFoundError(f"no bp model file at {path!r}")
     try:
-        with np.load(path, allow_pickle=False) as f:
-            if not hasattr(f, "files"):
-                raise ModelFileError(f"{path!r} is a single .npy array, not a bp model (.npz)")
+        loaded = np.load(path, allow_pickle=False)
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as err:
+        raise ModelFileError(
+            f"{path!r} is not a readable .npz file (truncated or corrupt?): {err}"
+        ) from None
+    if isinstance(loaded, np.ndarray):
+        raise ModelFileError(f"{path!r} is a single .npy array, not a bp model (.npz)")
+    try:
+        with loaded as f:
             stored = {key: f[key] for key in f.files}
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as err:
-        if isinstance(err, ModelFileError):
-            raise
         raise ModelFileError(
             f"{path!r} is not a readable .npz file (truncated or corrupt?): {err}"
         ) from None
@@ -158,7 +162,7 @@ def load(path: str | os.PathLike) -> Network:
         dtype = np.dtype(names.pop("dtype"))
         weights = [f"{name}{l}" for l in range(2, len(sizes) + 1) for name in "Wb"]
         largest = max(float(np.abs(stored[key]).max()) for key in weights)
-        if dtype == np.float32 and largest > np.finfo(np.float32).max:
+        if dtype == np.float32 and largest > float(np.finfo(np.float32).max):
             raise ValueError(f"its weights reach {largest:g}, beyond the float32 range")
         net = Network(sizes, **names, dtype=dtype, init="xavier")
     except (KeyError, ValueError, TypeError) as err:

@@ -59,15 +59,10 @@ class Network:
     """
 
     def __init__(
-        self,
-        sizes: Sequence[int],
-        activation: str = "sigmoid",
-        output_activation: str | None = None,
-        loss: str = "mse",
-        seed: int | None = None,
-        init: str = "normal",
-        dtype: type | str | np.dtype = np.float64,
-    ) -> None:
+        self, sizes: Sequence[int], activation: str = "sigmoid",
+        output_activation: str | None = None, loss: str = "mse", seed: int | None = None,
+        init: str = "normal", dtype=np.float64,
+    ) -> None:  # fmt: skip
         self.sizes = _checks.sizes(sizes)
         #: The number of layers, input and output included.
         self.L = len(self.sizes)

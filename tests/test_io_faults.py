@@ -1,0 +1,261 @@
+"""A fault loses nothing: saving under races, kills and bad paths; loading refuses early;
+the command line checks before it works (issue 11, points 3 to 6)."""
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import numpy as np
+import pytest
+
+import bp
+from bp import io as bpio
+from bp.cli import main
+
+
+def _orphans(folder) -> list[str]:
+    return [n for n in os.listdir(folder) if n.startswith(".bp-save-")]
+
+
+def _equal(a: bp.Network, b: bp.Network) -> bool:
+    return a.sizes == b.sizes and all(
+        np.array_equal(a.W[l], b.W[l]) and np.array_equal(a.b[l], b.b[l]) for l in a.W
+    )
+
+
+def test_fifty_two_thread_races_leave_a_loadable_file_and_no_orphans(tmp_path):
+    path = tmp_path / "model.npz"
+    nets = [bp.Network((30, 40, 40, 5), seed=s) for s in (1, 2)]
+    for _ in range(50):
+        barrier = threading.Barrier(2)
+        errors = []
+
+        def save(net, barrier=barrier, errors=errors):
+            barrier.wait()
+            try:
+                bp.save(net, path)
+            except Exception as err:  # pragma: no cover - a failure is what the test looks for
+                errors.append(err)
+
+        threads = [threading.Thread(target=save, args=(n,)) for n in nets]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert not errors
+        loaded = bp.load(path)
+        assert _equal(loaded, nets[0]) or _equal(loaded, nets[1])
+        assert _orphans(tmp_path) == []
+
+
+SAVER = """
+import sys, bp
+net = bp.Network((200, 200, 200, 10), seed=int(sys.argv[2]))
+print("ready", flush=True)
+while True:
+    bp.save(net, sys.argv[1])
+"""
+
+
+def test_kill_9_during_saves_never_loses_the_file_and_the_next_save_cleans_up(tmp_path):
+    path = tmp_path / "model.npz"
+    good = bp.Network((200, 200, 200, 10), seed=0)
+    bp.save(good, path)
+    rng = np.random.default_rng(0)
+    killed_with_orphans = 0
+    for run in range(20):
+        proc = subprocess.Popen(
+            [sys.executable, "-c", SAVER, str(path), str(run)], stdout=subprocess.PIPE, text=True
+        )
+        assert proc.stdout.readline().strip() == "ready"
+        time.sleep(float(rng.uniform(0.0, 0.05)))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+        proc.stdout.close()
+        loaded = bp.load(path)  # never half-written
+        assert loaded.sizes == good.sizes
+        killed_with_orphans += bool(_orphans(tmp_path))
+    bp.save(good, path)  # the dead savers' temporary files go
+    assert _orphans(tmp_path) == []
+    assert _equal(bp.load(path), good)
+
+
+def test_a_live_savers_temporary_file_is_left_alone(tmp_path):
+    mine = tmp_path / f".bp-save-{os.getpid()}-abc.tmp"
+    mine.write_bytes(b"in progress")
+    bp.save(bp.Network((2, 1), seed=0), tmp_path / "m.npz")
+    assert mine.exists()
+
+
+def test_a_network_that_load_would_refuse_is_not_written(tmp_path):
+    path = tmp_path / "model.npz"
+    good = bp.Network((2, 3, 1), seed=0)
+    bp.save(good, path)
+    bad = good.copy()
+    bad.W[2][0, 0] = np.inf
+    with pytest.raises(ValueError, match=r"net\.W\[2\] holds NaN or inf"):
+        bp.save(bad, path)
+    bad.W[2] = np.zeros((4, 4))
+    with pytest.raises(ValueError, match=r"net\.W\[2\] has shape"):
+        bp.save(bad, path)
+    assert _equal(bp.load(path), good)
+    assert _orphans(tmp_path) == []
+
+
+def test_save_refuses_what_is_not_a_regular_file(tmp_path):
+    net = bp.Network((2, 1), seed=0)
+    with pytest.raises(ValueError, match="not a regular file"):
+        bp.save(net, tmp_path)
+    if os.path.exists("/dev/null"):
+        with pytest.raises(ValueError, match="not a regular file"):
+            bp.save(net, "/dev/null")
+
+
+def test_a_symlink_is_replaced_by_the_file_and_its_target_is_left_alone(tmp_path):
+    target = tmp_path / "target.npz"
+    old = bp.Network((2, 1), seed=1)
+    bp.save(old, target)
+    link = tmp_path / "link.npz"
+    link.symlink_to(target)
+    new = bp.Network((2, 1), seed=2)
+    bp.save(new, link)
+    assert not link.is_symlink()
+    assert _equal(bp.load(link), new) and _equal(bp.load(target), old)
+
+
+def test_a_read_only_file_is_replaced_as_os_replace_does(tmp_path):
+    path = tmp_path / "model.npz"
+    bp.save(bp.Network((2, 1), seed=1), path)
+    path.chmod(0o444)
+    new = bp.Network((2, 1), seed=2)
+    bp.save(new, path)
+    assert _equal(bp.load(path), new)
+
+
+def _crafted(path, sizes, **arrays):
+    base = {"format": np.array(bpio.FORMAT), "sizes": np.array(sizes, dtype=np.int64)}
+    base.update({k: np.array(v) for k, v in (("activation", "sigmoid"), ("loss", "mse"))})
+    base.update(output_activation=np.array("sigmoid"), dtype=np.array("float64"))
+    base.update(arrays)
+    with open(path, "wb") as f:
+        np.savez(f, **base)
+
+
+@pytest.mark.parametrize("sizes", [(2, 10000, 10000, 1), (2, 10**11, 1)])
+def test_a_crafted_file_claiming_huge_layers_is_refused_before_allocating(tmp_path, sizes):
+    path = tmp_path / "crafted.npz"
+    _crafted(path, sizes, W2=np.zeros((2, 2)), b2=np.zeros((2, 1)))
+    start = time.perf_counter()
+    with pytest.raises(bp.ModelFileError, match="has shape"):
+        bp.load(path)
+    assert time.perf_counter() - start < 1.0
+
+
+def test_a_npy_file_is_a_model_file_error_and_the_cli_exits_1(tmp_path, capsys):
+    path = tmp_path / "weights.npy"
+    np.save(path, np.zeros(3))
+    with pytest.raises(bp.ModelFileError, match=r"single \.npy array"):
+        bp.load(path)
+    assert main(["evaluate", str(path)]) == 1
+    assert "single .npy array" in capsys.readouterr().err
+
+
+def test_a_float32_model_beyond_float32_is_refused(tmp_path):
+    path = tmp_path / "big.npz"
+    _crafted(path, (2, 1), W2=np.full((1, 2), 1e300), b2=np.zeros((1, 1)), dtype="float32")
+    with pytest.raises(bp.ModelFileError, match="beyond the float32 range"):
+        bp.load(path)
+
+
+def test_format_version_1_files_still_load(tmp_path):
+    net = bp.Network((3, 4, 2), "tanh", "identity", seed=5)
+    path = tmp_path / "v1.npz"
+    arrays = {
+        "format": np.array("bp-network-1"),
+        "sizes": np.array(net.sizes),
+        "activation": np.array("tanh"),
+        "output_activation": np.array("identity"),
+        "loss": np.array("mse"),
+        "dtype": np.array("float64"),
+    }
+    for l in net.W:
+        arrays[f"W{l}"], arrays[f"b{l}"] = net.W[l], net.b[l]
+    with open(path, "wb") as f:
+        np.savez(f, **arrays)
+    assert _equal(bp.load(path), net) and bp.load_info(path) == {}
+
+
+# -- the command line checks before it works ----------------------------------------------
+
+
+@pytest.mark.parametrize("where", ["missing/model.npz", "."])
+def test_save_into_a_missing_folder_or_a_folder_fails_at_once(tmp_path, capsys, where):
+    start = time.perf_counter()
+    code = main(["train", "--quiet", "--no-plot", "--save", str(tmp_path / where)])
+    assert code == 2 and time.perf_counter() - start < 1.0
+    captured = capsys.readouterr()
+    assert "--save" in captured.err and "iteration" not in captured.out
+
+
+def test_evaluate_uses_the_models_own_task_and_names_it_on_a_mismatch(tmp_path, capsys):
+    path = tmp_path / "xor.npz"
+    assert main(["train", "--task", "xor", "--quiet", "--no-plot", "--save", str(path)]) == 0
+    assert bp.load_info(path) == {"task": "xor", "seed": 0, "m": 200}
+    capsys.readouterr()
+    assert main(["evaluate", str(path)]) == 0
+    assert "task xor" in capsys.readouterr().out
+    assert main(["evaluate", str(path), "--task", "moons"]) == 2
+    assert "was trained on the task 'xor'" in capsys.readouterr().err
+
+
+def test_version_help_and_notes(tmp_path, capsys, monkeypatch):
+    with pytest.raises(SystemExit) as stop:
+        main(["--version"])
+    assert stop.value.code == 0 and bp.__version__ in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    text = capsys.readouterr().out
+    assert "%%" not in text and "how W and b are drawn" in text
+    monkeypatch.chdir(tmp_path)
+    assert main(["train", "--task", "xor", "--quiet", "--m", "50", "--max-iter", "5"]) == 0
+    out = capsys.readouterr().out
+    assert "--m is ignored by the task xor" in out and "the same four samples" in out
+    assert (tmp_path / "bp_xor.png").exists() and not (tmp_path / "bp_moons.png").exists()
+
+
+def test_ctrl_c_during_plotting_keeps_the_saved_model_and_exits_130(tmp_path, monkeypatch):
+    import bp.cli
+
+    def interrupted(*args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(bp.cli, "_plot", interrupted)
+    path = tmp_path / "m.npz"
+    code = main(["train", "--quiet", "--max-iter", "3", "--save", str(path), "--plot",
+                 str(tmp_path / "f.png")])  # fmt: skip
+    assert code == 130 and bp.load(path).sizes == (2, 8, 8, 1)
+
+
+def test_ctrl_c_twice_training_then_saving_still_saves_and_exits_130(tmp_path, monkeypatch):
+    import bp.cli
+
+    real_train, real_save = bp.train, bp.save
+
+    def train_interrupted(*args, **kwargs):
+        def press(iteration, net, history):
+            raise KeyboardInterrupt
+
+        return real_train(*args, **kwargs, callback=press)
+
+    def save_with_second_ctrl_c(*args, **kwargs):
+        os.kill(os.getpid(), signal.SIGINT)  # the second Ctrl-C arrives while saving
+        real_save(*args, **kwargs)
+
+    monkeypatch.setattr(bp, "train", train_interrupted)
+    monkeypatch.setattr(bp, "save", save_with_second_ctrl_c)
+    path = tmp_path / "m.npz"
+    code = bp.cli.main(["train", "--quiet", "--no-plot", "--save", str(path)])
+    assert code == 130 and bp.load(path).sizes == (2, 8, 8, 1)
