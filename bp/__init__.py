@@ -9,19 +9,21 @@ One module per idea: ``activations`` (σ, σ'), ``losses`` (J, ∂J/∂a^L, the
 objective), ``network``, ``propagation`` (forward, δ^L, the recursion, the
 gradients), ``descent`` (the update rule, batches), ``training`` (``train``),
 ``reference`` (the pseudocode, sample by sample), ``gradcheck``,
-``regularization`` (L2, dropout), ``io`` (save, load). The top-level
+``regularization`` (L2, dropout), ``optimizers`` (the update rule: gradient
+descent, momentum, Nesterov, Adam), ``io`` (save, load). The top-level
 ``forward``, ``backward``, ``gradients``, ``loss`` and ``predict`` check their
 arguments and call the formula function of ``bp.propagation``.
 """
 
-from bp import activations, data, descent, losses, propagation, regularization
+from bp import activations, data, descent, losses, optimizers, propagation, regularization
 from bp.activations import ACTIVATIONS
 from bp.checked import backward, forward, gradients, loss, predict
 from bp.descent import update
 from bp.gradcheck import gradient_check, numerical_gradients, relative_error
-from bp.io import ModelFileError, load, load_info, save
+from bp.io import ModelFileError, load, load_info, load_optimizer_state, save
 from bp.losses import LOSSES
 from bp.network import Network
+from bp.optimizers import Adam, Momentum, OptimizerState
 from bp.propagation import (
     bias_gradient,
     hidden_delta,
@@ -39,9 +41,12 @@ __version__ = "0.2.0"
 __all__ = [
     "ACTIVATIONS",
     "LOSSES",
+    "Adam",
     "History",
     "ModelFileError",
+    "Momentum",
     "Network",
+    "OptimizerState",
     "TrainingDiverged",
     "activations",
     "backward",
@@ -56,10 +61,12 @@ __all__ = [
     "layer_forward",
     "load",
     "load_info",
+    "load_optimizer_state",
     "loss",
     "losses",
     "max_change",
     "numerical_gradients",
+    "optimizers",
     "output_delta",
     "output_error",
     "predict",

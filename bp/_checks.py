@@ -273,3 +273,44 @@ def objective_arguments(net, X, Y, reduction, l2):
     network(net)
     X, Y = check_data(net, X, Y)
     return X, Y, check_reduction(reduction), check_real("l2", l2, positive=False)
+
+
+def optimizer(value):
+    """An optimizer by name (``bp.optimizers.OPTIMIZERS``) or an optimizer object."""
+    from bp.optimizers import GD, OPTIMIZERS, Adam, Momentum
+
+    if isinstance(value, str):
+        return OPTIMIZERS[choice("optimizer", value, tuple(OPTIMIZERS))]
+    if not isinstance(value, GD | Momentum | Adam):
+        raise TypeError(
+            f"optimizer must be one of {', '.join(map(repr, OPTIMIZERS))} or an object of "
+            f"bp.optimizers (GD, Momentum, Adam); got {value!r}"
+        )
+    for name in ("beta", "beta1", "beta2"):
+        if hasattr(value, name) and not 0 <= getattr(value, name) < 1:
+            raise ValueError(f"{name} must be in [0, 1); got {getattr(value, name)!r}")
+    if isinstance(value, Adam) and not value.eps > 0:
+        raise ValueError(f"eps must be > 0; got {value.eps!r}")
+    return value
+
+
+def optimizer_state(state, optimizer, net):
+    """A fresh state for ``optimizer``, or ``state`` checked against it and the network."""
+    from bp.optimizers import OptimizerState
+
+    if state is None:
+        return OptimizerState.zeros(optimizer.name, optimizer.slots, net)
+    if not isinstance(state, OptimizerState):
+        raise TypeError(f"optimizer_state must be a History.optimizer_state; got {state!r}")
+    if state.optimizer != optimizer.name or set(state.slots) != set(optimizer.slots):
+        raise ValueError(
+            f"optimizer_state belongs to optimizer {state.optimizer!r}, not {optimizer.name!r}"
+        )
+    for name, pair in state.slots.items():
+        for key, params in (("W", net.W), ("b", net.b)):
+            for l in params:
+                if pair[key].get(l) is None or pair[key][l].shape != params[l].shape:
+                    raise ValueError(
+                        f"optimizer_state's {name} for {key}[{l}] does not fit sizes={net.sizes}"
+                    )
+    return state

@@ -1,6 +1,7 @@
-r"""Gradient descent: the update rule, and the batches of the m columns it runs over.
+r"""Gradient descent: the batches of the m columns, and one iteration over them.
 
-The document's update, for l = 2..L, over the m samples:
+The document's update (``update``, from ``bp.optimizers``), for l = 2..L, over
+the m samples:
 
     W^l ← W^l − α Σ_i δ^{i,l} (a^{i,l-1})^T,    b^l ← b^l − α Σ_i δ^{i,l}.
 
@@ -24,6 +25,7 @@ import numpy as np
 
 from bp.losses import objective
 from bp.network import Layers, Network
+from bp.optimizers import OPTIMIZERS, OptimizerState, update  # noqa: F401 (bp.descent.update)
 from bp.propagation import backward, forward, layer_gradients
 from bp.regularization import dropout_masks
 
@@ -32,19 +34,6 @@ Array = np.ndarray
 #: The most samples (columns) that one forward and backward pass processes at once.
 #: Wider chunks make larger matrix products; narrower ones keep z, a and δ in cache.
 CHUNK = 1024
-
-
-def update(net: Network, dW: Layers, db: Layers, alpha: float) -> None:
-    r"""The update rule, in place: W^l ← W^l − α ∂J/∂W^l and b^l ← b^l − α ∂J/∂b^l.
-
-    With the document's summed gradients, ∂J/∂W^l = Σ_i δ^{i,l} (a^{i,l-1})^T
-    and ∂J/∂b^l = Σ_i δ^{i,l}.
-    """
-    for l in range(2, net.L + 1):
-        # W^l ← W^l − α Σ_i δ^{i,l} (a^{i,l-1})^T
-        net.W[l] -= alpha * dW[l]
-        # b^l ← b^l − α Σ_i δ^{i,l}
-        net.b[l] -= alpha * db[l]
 
 
 def batches(m: int, k: int, rng: np.random.Generator | None) -> Iterator[Array | slice]:
@@ -159,6 +148,7 @@ def epoch(
     net: Network, X: Array, Y: Array, alpha: float, k: int, work: Workspace,
     rng: np.random.Generator | None = None, reduction: str = "sum", l2: float = 0.0,
     dropout: tuple[float, np.random.Generator] | None = None, want_J: bool = False,
+    optimizer=OPTIMIZERS["gd"], state: OptimizerState | None = None,
 ) -> Array | None:  # fmt: skip
     r"""One iteration: the ⌈m/k⌉ updates of one pass over the m samples (shuffled by ``rng``).
 
@@ -171,6 +161,8 @@ def epoch(
         masks = dropout and dropout_masks(net, k_batch, *dropout)
         J_batch = batch_gradients(net, X, Y, cols, work, l2, masks, want_J=want_J)
         J = J + J_batch if want_J else None
-        # W^l ← W^l − α Σ_i δ^{i,l} (a^{i,l-1})^T, with α/k for the mean over the batch
-        update(net, work.dW, work.db, alpha / k_batch if reduction == "mean" else alpha)
+        # W^l ← W^l − α ∂J/∂W^l (GD: the document's rule), ∂J/∂W^l of the mean: Σ/k
+        optimizer.step(
+            net, work.dW, work.db, alpha, state, 1 / k_batch if reduction == "mean" else 1
+        )
     return J

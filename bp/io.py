@@ -27,7 +27,8 @@ import zipfile
 import numpy as np
 
 from bp import _checks
-from bp.network import Network
+from bp.network import Layers, Network
+from bp.optimizers import OptimizerState
 
 #: The format this version writes; ``load`` reads every version listed in READABLE.
 FORMAT = "bp-network-2"
@@ -41,12 +42,19 @@ class ModelFileError(ValueError):
     """A file that ``load`` cannot read as a bp network: truncated, corrupt or foreign."""
 
 
-def save(net: Network, path: str | os.PathLike, **info: str | int | float) -> None:
+def save(
+    net: Network,
+    path: str | os.PathLike,
+    optimizer_state: OptimizerState | None = None,
+    **info: str | int | float,
+) -> None:
     r"""Write ``net`` to one ``.npz`` file at ``path``, atomically.
 
-    ``info`` adds strings or numbers to the file (the command line stores its
-    task, seed, m and split there); ``load_info`` reads them back.
-    The network is checked first: ``save`` refuses what ``load`` would refuse.
+    ``optimizer_state`` (a ``History.optimizer_state``) is stored beside the
+    weights, to resume training later (``load_optimizer_state``). ``info`` adds
+    strings or numbers (the command line stores its task, seed and m there);
+    ``load_info`` reads them back. The network is checked first: ``save``
+    refuses what ``load`` would refuse.
     """
     _checks.network(net)
     path = os.fspath(path)
@@ -61,6 +69,13 @@ def save(net: Network, path: str | os.PathLike, **info: str | int | float) -> No
         arrays[f"info_{key}"] = np.array(value)
     for l in range(2, net.L + 1):
         arrays[f"W{l}"], arrays[f"b{l}"] = np.asarray(net.W[l]), np.asarray(net.b[l])
+    if optimizer_state is not None:
+        arrays["optimizer"] = np.array(optimizer_state.optimizer)
+        arrays["optimizer_step"] = np.array(optimizer_state.step)
+        for name, pair in optimizer_state.slots.items():
+            for key, params in pair.items():
+                for l, value in params.items():
+                    arrays[f"optimizer_{name}_{key}{l}"] = np.asarray(value)
     _remove_stale(folder)
     fd, tmp = tempfile.mkstemp(prefix=f"{_PREFIX}{os.getpid()}-", suffix=_SUFFIX, dir=folder)
     try:
@@ -122,6 +137,20 @@ def _read(path: str | os.PathLike) -> dict[str, np.ndarray]:
     if stored.get("format", np.array("")).tolist() not in READABLE:
         raise ModelFileError(f"{path!r} is not a bp model file: it has no format={FORMAT!r} entry")
     return stored
+
+
+def load_optimizer_state(path: str | os.PathLike) -> OptimizerState | None:
+    """The optimizer state that ``save`` stored with the network, or None."""
+    stored = _read(path)
+    if "optimizer" not in stored:
+        return None
+    state = OptimizerState(str(stored["optimizer"].item()), int(stored["optimizer_step"]))
+    for key, value in stored.items():
+        if key.startswith("optimizer_") and key != "optimizer_step":
+            name, param = key[len("optimizer_") :].rsplit("_", 1)
+            pair = state.slots.setdefault(name, {"W": Layers(), "b": Layers()})
+            pair[param[0]][int(param[1:])] = value
+    return state
 
 
 def load_info(path: str | os.PathLike) -> dict[str, str | int | float]:

@@ -20,8 +20,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bp import _checks
-from bp.descent import CHUNK, Workspace, batch_gradients, epoch, update
+from bp.descent import CHUNK, Workspace, batch_gradients, epoch
 from bp.network import Layers, Network
+from bp.optimizers import OptimizerState
 from bp.propagation import forward, loss
 from bp.regularization import l2_penalty
 
@@ -50,6 +51,8 @@ class History:
         is never ``converged``.
     reason : why training stopped, in one line (for a stalled run, what went
         wrong and what to try).
+    optimizer_state : what the optimizer remembers (t, velocities, moments);
+        pass it back as ``train(..., optimizer_state=...)`` to resume.
     """
 
     loss: list[float] = field(default_factory=list)
@@ -62,6 +65,7 @@ class History:
     stopped_early: bool = False
     stalled: bool = False
     reason: str = ""
+    optimizer_state: OptimizerState | None = None
 
 
 class TrainingDiverged(FloatingPointError):
@@ -93,6 +97,8 @@ def train(
     shuffle: bool = True,
     seed: int | None = None,
     reduction: str = "sum",
+    optimizer="gd",
+    optimizer_state: OptimizerState | None = None,
     l2: float = 0.0,
     dropout: float = 0.0,
     stop: str = "change",
@@ -122,6 +128,14 @@ def train(
         reduction : ``"sum"`` (the document: Σ over the samples of a batch) or
             ``"mean"`` (divide by the batch's size, as PyTorch and scikit-learn);
             the step on the summed gradient is then α/k.
+
+    The update rule
+        optimizer : ``"gd"`` (the document's W ← W − α ∂J/∂W, the default),
+            ``"momentum"`` (β = 0.9), ``"nesterov"``, ``"adam"``, or an object of
+            ``bp.optimizers`` (``Momentum(beta=...)``, ``Adam(beta1=..., ...)``).
+            They follow ``torch.optim.SGD`` and ``torch.optim.Adam`` step by step.
+        optimizer_state : what an earlier run's optimizer remembered
+            (``History.optimizer_state``), to resume it exactly.
 
     Regularization
         l2 : λ ≥ 0: each batch's J gains (λ/2) Σ_l ‖W^l‖² (divided by the
@@ -164,17 +178,22 @@ def train(
     dropout = _checks.dropout(dropout, net)
     stop = _checks.choice("stop", stop, STOP_RULES)
     record_loss = _checks.record_loss(record_loss, stop)
+    optimizer = _checks.optimizer(optimizer)
+    state = _checks.optimizer_state(optimizer_state, optimizer, net)
     watch = _Validation.of(net, validation, early_stopping, reduction)
     rng = np.random.default_rng(_checks.seed(seed))
-    run = _Run(net, X, Y, alpha, k, reduction, l2, dropout, rng, bool(shuffle))
+    run = _Run(net, X, Y, alpha, k, reduction, l2, dropout, rng, bool(shuffle), optimizer, state)
     return run.iterate(max_iter, epsilon, stop, record_loss, watch, callback, verbose)
 
 
 class _Run:
     """One call of ``train``: its settings, its buffers, and its loop over iterations."""
 
-    def __init__(self, net, X, Y, alpha, k, reduction, l2, dropout, rng, shuffle) -> None:
+    def __init__(
+        self, net, X, Y, alpha, k, reduction, l2, dropout, rng, shuffle, optimizer, state
+    ) -> None:
         self.net, self.X, self.Y, self.alpha, self.k = net, X, Y, alpha, k
+        self.optimizer, self.state = optimizer, state
         self.reduction, self.mean, self.l2 = reduction, reduction == "mean", l2
         self.dropout = (dropout, rng) if dropout else None
         self.shuffle_rng = rng if shuffle else None
@@ -189,12 +208,14 @@ class _Run:
             running = record_loss is True and self.k < m
             J = epoch(
                 net, X, Y, self.alpha, self.k, work, self.shuffle_rng, self.reduction, self.l2,
-                self.dropout, running,
+                self.dropout, running, self.optimizer, self.state,
             )  # fmt: skip
             return J if running else self.data_loss() if record_loss else None
         if not self.pending:
             batch_gradients(net, X, Y, slice(None), work, self.l2, want_J=False)
-        update(net, work.dW, work.db, self.alpha / m if self.mean else self.alpha)
+        self.optimizer.step(
+            net, work.dW, work.db, self.alpha, self.state, 1 / m if self.mean else 1
+        )
         # J after this iteration comes from the forward pass of the next one's gradient.
         self.pending = not last
         if last and not record_loss:
@@ -215,7 +236,7 @@ class _Run:
 
     def iterate(self, max_iter, epsilon, stop, record_loss, watch, callback, verbose) -> History:
         """The outer loop: Max, the stop rule, progress, Ctrl-C, divergence, validation."""
-        net, history = self.net, History()
+        net, history = self.net, History(optimizer_state=self.state)
         J_start = self.objective(self.data_loss()) if record_loss else None
         stuck_at_start = self.stuck()
         J_prev, largest_start = J_start, _largest(net)

@@ -1,0 +1,124 @@
+"""Momentum, Nesterov and Adam take torch.optim's steps exactly; a run resumes bit for bit.
+
+PyTorch is the oracle: the same network (bp.to_torch), the same batches, PyTorch's own
+SGD(momentum, nesterov, dampening=0) and Adam. bp's loss under reduction="mean" is
+(1/k) Σ_i ½‖a^{i,L} − y_i‖² (+ (λ/2k) Σ‖W^l‖²), so PyTorch's weight_decay equals λ/k
+for the weights of a batch of k, and 0 for the biases (bp does not regularize them).
+"""
+
+import numpy as np
+import pytest
+
+import bp
+
+torch = pytest.importorskip("torch", reason="PyTorch is the oracle for the optimizers")
+
+CASES = [
+    (name, k, l2)
+    for name in ("momentum", "nesterov", "adam", "gd")
+    for k in (None, 4)  # full batch (m = 12), and mini-batches of 4
+    for l2 in (0.0, 0.3)
+]
+
+
+def _torch_optimizer(name, weights, biases, alpha):
+    groups = [{"params": weights, "weight_decay": 0.0}, {"params": biases, "weight_decay": 0.0}]
+    if name == "adam":
+        return torch.optim.Adam(groups, lr=alpha, betas=(0.9, 0.999), eps=1e-8)
+    momentum = 0.0 if name == "gd" else 0.9
+    return torch.optim.SGD(groups, lr=alpha, momentum=momentum, nesterov=name == "nesterov")
+
+
+@pytest.mark.parametrize("name, k, l2", CASES)
+def test_thirty_steps_equal_torch_optim(name, k, l2):
+    rng = np.random.default_rng(7)
+    X, Y = rng.standard_normal((3, 12)), rng.uniform(size=(2, 12))
+    net = bp.Network((3, 5, 4, 2), "tanh", "sigmoid", seed=1)
+    model = bp.to_torch(net)
+    weights = [model[i].weight for i in range(0, len(model), 2)]
+    biases = [model[i].bias for i in range(0, len(model), 2)]
+    alpha = 0.01 if name == "adam" else 0.3
+    opt = _torch_optimizer(name, weights, biases, alpha)
+    batch = 12 if k is None else k
+    steps, state = 0, None
+    while steps < 30:
+        h = bp.train(
+            net, X, Y, alpha=alpha, max_iter=1, epsilon=0.0, batch_size=k, shuffle=False,
+            reduction="mean", optimizer=name, l2=l2,
+            optimizer_state=state,
+        )  # fmt: skip
+        state = h.optimizer_state
+        for start in range(0, 12, batch):
+            x = torch.tensor(X[:, start : start + batch].T)
+            y = torch.tensor(Y[:, start : start + batch].T)
+            opt.param_groups[0]["weight_decay"] = l2 / x.shape[0]
+            opt.zero_grad()
+            (0.5 * ((model(x) - y) ** 2).sum() / x.shape[0]).backward()
+            opt.step()
+            steps += 1
+        assert h.optimizer_state.step == steps
+        for i, l in enumerate(net.W):
+            W_torch = model[2 * i].weight.detach().numpy()
+            b_torch = model[2 * i].bias.detach().numpy()[:, None]
+            scale = max(np.abs(W_torch).max(), 1.0)
+            assert np.abs(net.W[l] - W_torch).max() <= 1e-10 * scale, (name, steps, l)
+            assert np.abs(net.b[l] - b_torch).max() <= 1e-10 * scale, (name, steps, l)
+
+
+@pytest.mark.parametrize("name", ["gd", "momentum", "nesterov", "adam"])
+def test_resuming_from_a_saved_state_equals_an_uninterrupted_run(tmp_path, name):
+    X, Y = bp.data.moons(30, seed=2)
+    start = bp.Network((2, 6, 1), seed=0)
+    settings = dict(alpha=0.05, epsilon=0.0, batch_size=7, optimizer=name, dropout=0.0)
+    whole = start.copy()
+    bp.train(whole, X, Y, max_iter=6, seed=np.random.default_rng(11), **settings)
+    rng = np.random.default_rng(11)  # the random state carried from one call to the next
+    half = start.copy()
+    h = bp.train(half, X, Y, max_iter=3, seed=rng, **settings)
+    bp.save(half, tmp_path / "half.npz", optimizer_state=h.optimizer_state)
+    resumed = bp.load(tmp_path / "half.npz")
+    state = bp.load_optimizer_state(tmp_path / "half.npz")
+    bp.train(resumed, X, Y, max_iter=3, seed=rng, optimizer_state=state, **settings)
+    for l in whole.W:
+        np.testing.assert_array_equal(resumed.W[l], whole.W[l])
+        np.testing.assert_array_equal(resumed.b[l], whole.b[l])
+
+
+def test_an_optimizer_object_sets_other_hyperparameters():
+    X, Y = bp.data.moons(20, seed=0)
+    a, b = bp.Network((2, 4, 1), seed=0), bp.Network((2, 4, 1), seed=0)
+    bp.train(a, X, Y, alpha=0.1, max_iter=3, epsilon=0.0, optimizer=bp.Momentum(beta=0.5))
+    bp.train(b, X, Y, alpha=0.1, max_iter=3, epsilon=0.0, optimizer="momentum")
+    assert not np.array_equal(a.W[2], b.W[2])
+    assert bp.Adam(beta1=0.8) == bp.Adam(beta1=0.8)  # a configuration: compared by value
+
+
+@pytest.mark.parametrize(
+    "optimizer, state, error, match",
+    [
+        ("rmsprop", None, ValueError, "optimizer='rmsprop'; expected one of 'gd'"),
+        (object(), None, TypeError, "optimizer must be one of"),
+        (bp.Momentum(beta=1.0), None, ValueError, r"beta must be in \[0, 1\)"),
+        (bp.Adam(eps=0.0), None, ValueError, "eps must be > 0"),
+        ("adam", "velocity", TypeError, "optimizer_state must be"),
+    ],
+)
+def test_bad_optimizers_are_named(optimizer, state, error, match):
+    X, Y = bp.data.moons(10, seed=0)
+    with pytest.raises(error, match=match):
+        bp.train(
+            bp.Network((2, 3, 1), seed=0), X, Y, alpha=0.1, max_iter=1, epsilon=0.0,
+            optimizer=optimizer, optimizer_state=state,
+        )  # fmt: skip
+
+
+def test_a_state_of_another_optimizer_or_network_is_refused():
+    X, Y = bp.data.moons(10, seed=0)
+    h = bp.train(bp.Network((2, 3, 1), seed=0), X, Y, alpha=0.1, max_iter=1, epsilon=0.0,
+                 optimizer="momentum")  # fmt: skip
+    with pytest.raises(ValueError, match="belongs to optimizer 'momentum', not 'adam'"):
+        bp.train(bp.Network((2, 3, 1), seed=0), X, Y, alpha=0.1, max_iter=1, epsilon=0.0,
+                 optimizer="adam", optimizer_state=h.optimizer_state)  # fmt: skip
+    with pytest.raises(ValueError, match="does not fit sizes"):
+        bp.train(bp.Network((2, 5, 1), seed=0), X, Y, alpha=0.1, max_iter=1, epsilon=0.0,
+                 optimizer="momentum", optimizer_state=h.optimizer_state)  # fmt: skip
