@@ -25,6 +25,7 @@ import numpy as np
 import bp
 from bp import data
 from bp.network import INITS
+from bp.optimizers import OPTIMIZERS
 
 #: The share of a task's samples that train; the rest test.
 TRAIN_FRACTION = 0.8
@@ -168,6 +169,9 @@ def _parser() -> argparse.ArgumentParser:
     fit.add_argument("--epsilon", type=float, help="stop when every change of W, b is below ε")
     fit.add_argument("--batch-size", type=int, help="1: stochastic, k: mini-batch; unset: batch")
     fit.add_argument("--reduction", choices=("sum", "mean"), help="Σ (the document) or mean")
+    fit.add_argument(
+        "--optimizer", choices=OPTIMIZERS, default="gd", help="the update rule (gd: the document's)"
+    )
     fit.add_argument("--l2", type=float, default=0.0, help="L2 regularization λ (0)")
     out = train.add_argument_group("output")
     out.add_argument("--save", metavar="PATH", help="write the trained model (.npz)")
@@ -265,6 +269,7 @@ def _train(args) -> int:
         "epsilon": task.epsilon if args.epsilon is None else args.epsilon,
         "batch_size": task.batch_size if args.batch_size is None else args.batch_size,
         "reduction": args.reduction or task.reduction,
+        "optimizer": args.optimizer,
         "l2": args.l2,
     }
     test = "the same four samples" if args.task == "xor" else f"{X_test.shape[1]} samples"
