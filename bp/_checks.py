@@ -18,9 +18,17 @@ from bp.losses import LOSSES, Loss
 REDUCTIONS = ("sum", "mean")
 
 
+def as_array(value):
+    """``value`` as an array, where it is: lists and NumPy arrays as NumPy arrays; an array
+    of another library that NumPy dispatches to (a CuPy array on a GPU) stays as it is."""
+    if isinstance(value, np.ndarray) or not hasattr(value, "__array_function__"):
+        return np.asarray(value)
+    return value
+
+
 def as_samples(name: str, value, rows: int, rows_name: str, dtype) -> np.ndarray:
     """Return ``value`` as a finite 2-D array of shape (rows, m), samples as columns."""
-    arr = np.asarray(value)
+    arr = as_array(value)
     if arr.dtype == object or not (
         np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.bool_)
     ):
@@ -65,16 +73,29 @@ def as_samples(name: str, value, rows: int, rows_name: str, dtype) -> np.ndarray
 
 def check_data(net, X, Y=None, names=("X", "Y")):
     """Check X (n_in, m) and, if given, Y (n_out, m) against ``net`` and each other."""
-    X = as_samples(names[0], X, net.sizes[0], "n_in", net.dtype)
+    X = same_device(net, names[0], as_samples(names[0], X, net.sizes[0], "n_in", net.dtype))
     if Y is None:
         return X
-    Y = check_targets(net, as_samples(names[1], Y, net.sizes[-1], "n_out", net.dtype))
+    Y = as_samples(names[1], Y, net.sizes[-1], "n_out", net.dtype)
+    Y = check_targets(net, same_device(net, names[1], Y))
     if Y.shape[1] != X.shape[1]:
         raise ValueError(
             f"{names[0]} and {names[1]} must hold the same number of samples (columns); "
             f"got {names[0]} with m={X.shape[1]} and {names[1]} with m={Y.shape[1]}"
         )
     return X, Y
+
+
+def same_device(net, name: str, arr):
+    """Data and weights of one array library (NumPy, or CuPy on a GPU): nothing is moved."""
+    kind, weights = type(arr), type(net.W[2])
+    if kind is not weights and not (isinstance(arr, np.ndarray) and weights is np.ndarray):
+        raise TypeError(
+            f"{name} is a {kind.__module__}.{kind.__name__} but the network's weights are "
+            f"{weights.__module__}.{weights.__name__} arrays: move one of them, e.g. "
+            f"net = net.to('cupy') or net.to('numpy')"
+        )
+    return arr
 
 
 def check_targets(net, Y: np.ndarray) -> np.ndarray:
@@ -314,3 +335,26 @@ def optimizer_state(state, optimizer, net):
                         f"optimizer_state's {name} for {key}[{l}] does not fit sizes={net.sizes}"
                     )
     return state
+
+
+def host(a):
+    """A NumPy array with a's values (a GPU array is copied by its ``get``)."""
+    return a if isinstance(a, np.ndarray) else a.get()
+
+
+def array_module(xp):
+    """The array library ``xp`` names ("cupy"), or ``xp`` itself if it has ``asarray``."""
+    if isinstance(xp, str):
+        if xp != "cupy":
+            raise ValueError(f"xp={xp!r}; expected 'numpy', 'cupy' or an array module")
+        try:
+            import cupy
+        except ImportError:
+            raise ImportError(
+                "net.to('cupy') needs CuPy, which bp does not require: "
+                "pip install 'literate-backprop[gpu]' (or the cupy wheel for your CUDA)"
+            ) from None
+        return cupy
+    if not callable(getattr(xp, "asarray", None)):
+        raise TypeError(f"xp must be 'numpy', 'cupy' or a module with asarray; got {xp!r}")
+    return xp

@@ -90,6 +90,8 @@ def _columns(M: Array, cols: Array | slice, out: Array) -> Array:
     """M[:, cols], gathered into ``out`` (a view when cols is a slice)."""
     if isinstance(cols, slice):
         return M[:, cols]
+    if not isinstance(M, np.ndarray):  # on a GPU: the indices go there too
+        return M[:, np.asarray(cols, like=M)]
     if out.flags.f_contiguous and not out.flags.c_contiguous:  # each sample contiguous
         M.T.take(cols, axis=0, out=out.T, mode="clip")
     else:

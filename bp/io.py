@@ -68,14 +68,14 @@ def save(
     for key, value in info.items():
         arrays[f"info_{key}"] = np.array(value)
     for l in range(2, net.L + 1):
-        arrays[f"W{l}"], arrays[f"b{l}"] = np.asarray(net.W[l]), np.asarray(net.b[l])
+        arrays[f"W{l}"], arrays[f"b{l}"] = _checks.host(net.W[l]), _checks.host(net.b[l])
     if optimizer_state is not None:
         arrays["optimizer"] = np.array(optimizer_state.optimizer)
         arrays["optimizer_step"] = np.array(optimizer_state.step)
         for name, pair in optimizer_state.slots.items():
             for key, params in pair.items():
                 for l, value in params.items():
-                    arrays[f"optimizer_{name}_{key}{l}"] = np.asarray(value)
+                    arrays[f"optimizer_{name}_{key}{l}"] = _checks.host(value)
     _remove_stale(folder)
     fd, tmp = tempfile.mkstemp(prefix=f"{_PREFIX}{os.getpid()}-", suffix=_SUFFIX, dir=folder)
     try:

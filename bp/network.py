@@ -91,6 +91,21 @@ class Network:
         """σ of layer l: the output activation for l = L, the hidden one otherwise."""
         return self.output_activation if l == self.L else self.activation
 
+    def to(self, xp) -> Network:
+        """A copy whose W^l and b^l live with the array library ``xp``.
+
+        ``"cupy"`` moves them to the GPU (``cupy.asarray``), ``"numpy"`` back to the
+        host (``.get()``); a module with an ``asarray`` function also works.
+        """
+        if isinstance(xp, str) and xp == "numpy":
+            move = _checks.host
+        else:
+            move = _checks.array_module(xp).asarray
+        new = self.copy()
+        new.W = Layers({l: move(W) for l, W in self.W.items()})
+        new.b = Layers({l: move(b) for l, b in self.b.items()})
+        return new
+
     def copy(self) -> Network:
         """An independent copy with equal weights (to train two ways from one start)."""
         new = object.__new__(Network)

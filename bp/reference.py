@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 
 from bp import _checks
-from bp.descent import update
 from bp.network import Network
+from bp.optimizers import GD, update
 from bp.propagation import bias_gradient, hidden_delta, layer_forward, output_error, weight_gradient
 from bp.regularization import l2_gradient
 from bp.training import STOP_RULES, History, _Run
@@ -91,5 +91,5 @@ def train_per_sample(
     reduction = _checks.check_reduction(reduction)
     l2 = _checks.check_real("l2", l2, positive=False)
     stop = _checks.choice("stop", stop, STOP_RULES)
-    run = _PerSample(net, X, Y, alpha, X.shape[1], reduction, l2, 0.0, None, False)
+    run = _PerSample(net, X, Y, alpha, X.shape[1], reduction, l2, 0.0, None, False, GD(), None)
     return run.iterate(max_iter, epsilon, stop, True, None, callback, verbose)

@@ -41,7 +41,9 @@ def dropout_masks(net, m: int, p: float, rng: np.random.Generator) -> dict[int, 
     and the trained network is used as it is, with no dropout and no rescaling.
     """
     keep = 1.0 - p
-    return {
+    masks = {
         l: (rng.random((net.n(l), m)) < keep).astype(net.dtype) / net.dtype.type(keep)
         for l in range(2, net.L)
     }
+    # drawn on the host, so a GPU run draws the same masks; moved to where W^l lives
+    return {l: np.asarray(M, like=net.W[l]) for l, M in masks.items()}
