@@ -89,7 +89,9 @@ def check_data(net, X, Y=None, names=("X", "Y")):
 def same_device(net, name: str, arr):
     """Data and weights of one array library (NumPy, or CuPy on a GPU): nothing is moved."""
     kind, weights = type(arr), type(net.W[2])
-    if kind is not weights and not (isinstance(arr, np.ndarray) and weights is np.ndarray):
+    if kind is not weights and not (
+        isinstance(arr, np.ndarray) and issubclass(weights, np.ndarray)
+    ):
         raise TypeError(
             f"{name} is a {kind.__module__}.{kind.__name__} but the network's weights are "
             f"{weights.__module__}.{weights.__name__} arrays: move one of them, e.g. "

@@ -1,0 +1,69 @@
+"""bp's estimators pass scikit-learn's own estimator checks, and work with its tools."""
+
+import pickle
+
+import numpy as np
+import pytest
+
+import bp
+
+sklearn = pytest.importorskip("sklearn", reason="the estimators need scikit-learn")
+from sklearn.base import clone  # noqa: E402
+from sklearn.model_selection import GridSearchCV, cross_val_score  # noqa: E402
+from sklearn.pipeline import make_pipeline  # noqa: E402
+from sklearn.preprocessing import StandardScaler  # noqa: E402
+from sklearn.utils.estimator_checks import parametrize_with_checks  # noqa: E402
+
+from bp.sklearn import BPClassifier, BPRegressor  # noqa: E402
+
+
+@parametrize_with_checks([BPClassifier(random_state=0), BPRegressor(random_state=0)])
+def test_scikit_learn_estimator_checks(estimator, check):
+    check(estimator)
+
+
+def _blobs():
+    rng = np.random.default_rng(0)
+    centres = np.array([[0.0, 0.0], [3.0, 3.0], [0.0, 4.0]])
+    labels = np.repeat(["a", "b", "c"], 30)
+    X = centres[np.searchsorted(["a", "b", "c"], labels)] + rng.standard_normal((90, 2))
+    return X, labels
+
+
+def test_cross_validation_pipeline_grid_search_clone_and_pickle():
+    X, y = _blobs()
+    model = make_pipeline(StandardScaler(), BPClassifier(max_iter=100, random_state=0))
+    scores = cross_val_score(model, X, y, cv=3)
+    assert scores.mean() > 0.8
+    grid = GridSearchCV(
+        BPClassifier(max_iter=50, random_state=0),
+        {"alpha": [0.01, 0.05], "batch_size": [None, 16]},
+        cv=3,
+    ).fit(X, y)
+    assert set(grid.best_params_) == {"alpha", "batch_size"}
+    fitted = BPClassifier(max_iter=50, random_state=0).fit(X, y)
+    again = pickle.loads(pickle.dumps(fitted))
+    np.testing.assert_array_equal(again.predict_proba(X), fitted.predict_proba(X))
+    assert clone(fitted).get_params() == fitted.get_params()
+    assert set(fitted.classes_) == {"a", "b", "c"} and fitted.n_features_in_ == 2
+
+
+def test_regressor_fit_equals_bp_train_on_the_transposed_data():
+    rng = np.random.default_rng(1)
+    X, y = rng.standard_normal((40, 3)), rng.standard_normal(40)
+    model = BPRegressor(hidden_layer_sizes=(5,), optimizer="gd", alpha=0.05, max_iter=7,
+                        batch_size=8, random_state=3).fit(X, y)  # fmt: skip
+    seed = np.random.default_rng(np.random.RandomState(3).randint(2**31 - 1))
+    net = bp.Network((3, 5, 1), "tanh", "identity", seed=seed, init="xavier")
+    bp.train(net, X.T, y[np.newaxis, :], alpha=0.05, max_iter=7, epsilon=1e-7, batch_size=8,
+             seed=seed, reduction="mean", optimizer="gd")  # fmt: skip
+    for l in net.W:
+        np.testing.assert_array_equal(model.network_.W[l], net.W[l])
+        np.testing.assert_array_equal(model.network_.b[l], net.b[l])
+    np.testing.assert_array_equal(model.predict(X), bp.predict(net, X.T)[0])
+
+
+def test_names_map_to_scikit_learns_mlp():
+    """bp's l2=λ with reduction='mean' is MLPClassifier(alpha=λ): the documented mapping."""
+    assert "learning_rate_init" in BPClassifier.__doc__ and "l2" in BPClassifier.__doc__
+    assert BPClassifier().get_params()["reduction"] == "mean"
