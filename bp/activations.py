@@ -29,11 +29,13 @@ def sigmoid(z: Array, out: Array | None = None) -> Array:
     r"""σ(z) = 1 / (1 + e^{−z}).
 
     For z < −709, e^{−z} overflows to inf and σ(z) = 1/(1 + inf) = 0, which is
-    the right answer (σ(−709) ≈ 1e-308), so the overflow is not reported.
+    the right answer (σ(−709) ≈ 1e-308), so the overflow is not reported; nor is
+    the underflow of e^{−z} to 0 for z > 745, where σ(z) = 1.
     """
-    with np.errstate(over="ignore"):
+    out = np.empty_like(z) if out is None else out
+    with np.errstate(over="ignore", under="ignore"):
         # e^{−z}
-        out = np.exp(np.negative(z, out=out), out=out)
+        np.exp(np.negative(z, out=out), out=out)
     # σ(z) = 1 / (1 + e^{−z})
     np.add(out, 1.0, out=out)
     return np.divide(1.0, out, out=out)
@@ -43,13 +45,14 @@ def sigmoid_prime(z: Array, a: Array | None = None, out: Array | None = None) ->
     r"""σ'(z) = σ(z)(1 − σ(z)).
 
     Pass ``a`` = σ(z) when the forward pass has it: then no exponential is needed.
-    Where σ(z) has rounded to 1 (z > 37 in float64), 1 − σ(z) and so σ'(z) are 0;
-    the exact value there is below 1e-16, far under anything training can see.
+    Where σ(z) has rounded to 1 (from z ≈ 36.7 in float64), 1 − σ(z) and so σ'(z)
+    are 0; the exact value there is at most 1.1e-16, under anything training sees.
     """
     if a is None:
         a = sigmoid(z)
+    out = np.empty_like(z) if out is None else out
     # σ'(z) = σ(z)(1 − σ(z))
-    out = np.subtract(1.0, a, out=out)
+    np.subtract(1.0, a, out=out)
     return np.multiply(a, out, out=out)
 
 
@@ -60,9 +63,8 @@ def tanh(z: Array, out: Array | None = None) -> Array:
 
 def tanh_prime(z: Array, a: Array | None = None, out: Array | None = None) -> Array:
     r"""σ'(z) = 1 − tanh² z (from ``a`` = tanh z when it is given)."""
-    out = np.tanh(z, out=out) if a is None else np.square(a, out=out)
-    if a is None:
-        np.square(out, out=out)
+    out = np.empty_like(z) if out is None else out
+    np.square(np.tanh(z, out=out) if a is None else a, out=out)
     return np.subtract(1.0, out, out=out)
 
 
@@ -117,8 +119,9 @@ def softmax(z: Array, out: Array | None = None) -> Array:
     on every z_j, so it has a Jacobian, not a σ'. bp uses it only as the output
     of the log-likelihood loss, where δ^L = a^L − y needs no σ'.
     """
+    out = np.empty_like(z) if out is None else out
     # e^{z_k − max_j z_j}
-    out = np.subtract(z, z.max(axis=0, keepdims=True), out=out)
+    np.subtract(z, z.max(axis=0, keepdims=True), out=out)
     np.exp(out, out=out)
     # ÷ Σ_j e^{z_j − max_j z_j}
     return np.divide(out, out.sum(axis=0, keepdims=True), out=out)
