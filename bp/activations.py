@@ -129,11 +129,11 @@ def softmax(z: Array, out: Array | None = None) -> Array:
 
 @dataclass(frozen=True)
 class Activation:
-    """An activation by name: σ and σ' side by side (σ' is None for softmax)."""
+    """An activation by name: σ and σ' side by side (σ' is None only for SOFTMAX)."""
 
     name: str
     sigma: Callable[..., Array]
-    sigma_prime: Callable[..., Array] | None
+    sigma_prime: Callable[..., Array]
 
 
 ACTIVATIONS: dict[str, Activation] = {
@@ -148,4 +148,4 @@ ACTIVATIONS: dict[str, Activation] = {
 }
 
 #: Softmax, allowed only as an output activation (with loss="log_likelihood").
-SOFTMAX = Activation("softmax", softmax, None)
+SOFTMAX = Activation("softmax", softmax, None)  # type: ignore[arg-type]

@@ -302,8 +302,8 @@ def _train(args) -> int:
 def _evaluate(args) -> int:
     net = bp.load(args.model)
     info = bp.load_info(args.model)
-    task_name = args.task or info.get("task")
-    if task_name is None:
+    task_name = str(args.task or info.get("task", ""))
+    if not task_name:
         raise ValueError(f"{args.model!r} does not record its task; give --task")
     if info.get("task") not in (None, task_name):
         raise ValueError(
@@ -314,7 +314,8 @@ def _evaluate(args) -> int:
     seed = args.seed if args.seed is not None else int(info.get("seed", 0))
     print(f"model: {net}; task {task_name}, m = {m}, seed = {seed}")
     task = TASKS[task_name]
-    _report(net, task, *_split(task_name, m, seed), task.reduction)
+    train, test = _split(task_name, m, seed)
+    _report(net, task, train, test, task.reduction)
     return 0
 
 

@@ -20,6 +20,7 @@ partial sums. That keeps the buffers small, whatever m is.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 
@@ -63,7 +64,7 @@ class Workspace:
         if w not in self._width:
             net = self.net
 
-            def empty(n: int, order: str = "C") -> Array:
+            def empty(n: int, order: Any = "C") -> Array:
                 return np.empty((n, w), net.dtype, order=order, like=net.W[2])
 
             z, a, delta = (Layers({l: empty(net.n(l)) for l in net.W}) for _ in range(3))
@@ -115,13 +116,13 @@ def _chunks(cols: Array | slice, m: int, chunk: int) -> Iterator[tuple[int, Arra
 def batch_gradients(
     net: Network, X: Array, Y: Array, cols: Array | slice, work: Workspace, l2: float = 0.0,
     masks: dict[int, Array] | None = None, grad: bool = True, want_J: bool = True,
-) -> Array | None:  # fmt: skip
+) -> Any:  # fmt: skip
     r"""J summed over the samples ``cols`` (if ``want_J``), and (if ``grad``) its gradient.
 
     The gradient of that sum, Σ_i δ^{i,l} (a^{i,l-1})^T + λ W^l and Σ_i δ^{i,l}, goes
     to ``work.dW`` and ``work.db``, in chunks of at most ``work.chunk`` columns.
     """
-    J = 0.0 if want_J else None
+    J: Any = 0.0 if want_J else None
     for offset, part in _chunks(cols, X.shape[1], work.chunk):
         z, a, delta, x, y = work.layers(w := _width(part, X.shape[1]))
         x, y = _columns(X, part, x), _columns(Y, part, y)
@@ -151,13 +152,13 @@ def epoch(
     rng: np.random.Generator | None = None, reduction: str = "sum", l2: float = 0.0,
     dropout: tuple[float, np.random.Generator] | None = None, want_J: bool = False,
     optimizer=OPTIMIZERS["gd"], state: OptimizerState | None = None,
-) -> Array | None:  # fmt: skip
+) -> Any:  # fmt: skip
     r"""One iteration: the ⌈m/k⌉ updates of one pass over the m samples (shuffled by ``rng``).
 
     ``dropout`` is (p, rng) or None. Returns the sum of the batches' J, each from its
     own forward pass, if ``want_J``.
     """
-    J = 0.0 if want_J else None
+    J: Any = 0.0 if want_J else None
     for cols in batches(X.shape[1], k, rng):
         k_batch = cols.stop - cols.start if isinstance(cols, slice) else len(cols)
         masks = dropout and dropout_masks(net, k_batch, *dropout)

@@ -80,7 +80,7 @@ def save(
     fd, tmp = tempfile.mkstemp(prefix=f"{_PREFIX}{os.getpid()}-", suffix=_SUFFIX, dir=folder)
     try:
         with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
+            np.savez(f, **arrays)  # type: ignore[arg-type]
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
@@ -187,13 +187,12 @@ def load(path: str | os.PathLike) -> Network:
                     f"{path!r}: {name} must hold finite floats; got dtype {value.dtype}"
                 )
     try:
-        names = {key: str(stored[key].item()) for key in _NAMES}
-        dtype = np.dtype(names.pop("dtype"))
+        activation, output, loss, dtype = (str(stored[key].item()) for key in _NAMES)
         weights = [f"{name}{l}" for l in range(2, len(sizes) + 1) for name in "Wb"]
         largest = max(float(np.abs(stored[key]).max()) for key in weights)
-        if dtype == np.float32 and largest > float(np.finfo(np.float32).max):
+        if np.dtype(dtype) == np.float32 and largest > float(np.finfo(np.float32).max):
             raise ValueError(f"its weights reach {largest:g}, beyond the float32 range")
-        net = Network(sizes, **names, dtype=dtype, init="xavier")
+        net = Network(sizes, activation, output, loss, dtype=dtype, init="xavier")
     except (KeyError, ValueError, TypeError) as err:
         raise ModelFileError(f"{path!r} holds no valid bp network: {err}") from None
     for l in range(2, net.L + 1):

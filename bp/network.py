@@ -60,7 +60,8 @@ class Network:
 
     def __init__(
         self, sizes: Sequence[int], activation: str = "sigmoid",
-        output_activation: str | None = None, loss: str = "mse", seed: int | None = None,
+        output_activation: str | None = None, loss: str = "mse",
+        seed: int | np.random.Generator | None = None,
         init: str = "normal", dtype=np.float64,
     ) -> None:  # fmt: skip
         self.sizes = _checks.sizes(sizes)

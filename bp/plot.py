@@ -111,8 +111,8 @@ def decision_boundary(
             mine = labels == k
             if mine.any():
                 ax.scatter(
-                    *points[:, mine], color=colours[k], marker=marker, edgecolors="k",
-                    linewidths=0.8, s=28, label=f"class {k} ({name})",
+                    points[0, mine], points[1, mine], color=colours[k], marker=marker,
+                    edgecolors="k", linewidths=0.8, s=28, label=f"class {k} ({name})",
                 )  # fmt: skip
     ax.legend(fontsize="x-small", loc="best", framealpha=0.8)
     ax.set(xlabel="$x_1$", ylabel="$x_2$", title=title)
@@ -139,7 +139,8 @@ def _grid(X: Array, resolution: int) -> tuple[Array, Array]:
     axes = [
         np.linspace(lo - p, hi + p, resolution) for lo, hi, p in zip(low, high, pad, strict=True)
     ]
-    return np.meshgrid(*axes)
+    x1, x2 = np.meshgrid(*axes)
+    return x1, x2
 
 
 def confusion_matrix(
@@ -262,8 +263,7 @@ def _tile(
         top, left = (t // cols) * (band + h) + band, (t % cols) * (w + 1)
         grid[top : top + h, left : left + w] = images[:, t].reshape(shape)
         ax.text(left - 0.5, top - 0.5, captions[t], fontsize="x-small", va="bottom")
-    limits = {} if v is None else {"vmin": -v, "vmax": v}
-    image = ax.imshow(grid, cmap=cmap, **limits)
+    image = ax.imshow(grid, cmap=cmap, vmin=None if v is None else -v, vmax=v)
     ax.set_xticks([])
     ax.set_yticks([])
     return image

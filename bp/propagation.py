@@ -31,7 +31,8 @@ from bp.network import Layers, Network
 from bp.regularization import l2_gradient
 
 Array = np.ndarray
-Masks = dict[int, Array]
+Masks = dict[int, Array] | None
+Arrays = dict[int, Array]
 
 
 def layer_forward(
@@ -106,7 +107,7 @@ def output_error(net: Network, z_L: Array, a_L: Array, Y: Array, out: Array | No
     """
     if net.loss.delta_L is not None:
         return net.loss.delta_L(a_L, Y, out=out)
-    dJ_da = net.loss.dJ_da(a_L, Y, out=out)
+    dJ_da = net.loss.dJ_da(a_L, Y, out=out)  # type: ignore[misc]
     return output_delta(dJ_da, z_L, net.output_activation.sigma_prime, a_L, out=dJ_da)
 
 
@@ -132,7 +133,7 @@ def hidden_delta(
 
 
 def backward(
-    net: Network, z: Layers, a: Layers, Y: Array, delta: Layers | None = None, masks: Masks = None
+    net: Network, z: Arrays, a: Arrays, Y: Array, delta: Layers | None = None, masks: Masks = None
 ) -> Layers:
     r"""δ^l for l = L, L-1, ..., 2 from a forward pass (z, a) and the targets Y (n_out, m).
 
@@ -167,8 +168,9 @@ def bias_gradient(delta: Array, out: Array | None = None) -> Array:
 
 
 def layer_gradients(
-    net: Network, delta: Layers, a: Layers, l2: float = 0.0, dW: Layers = None, db: Layers = None
-) -> tuple[Layers, Layers]:
+    net: Network, delta: Arrays, a: Arrays, l2: float = 0.0, dW: Layers | None = None,
+    db: Layers | None = None,
+) -> tuple[Layers, Layers]:  # fmt: skip
     r"""∂J/∂W^l = δ^l (a^{l-1})^T (+ λ W^l) and ∂J/∂b^l = Σ_i δ^{i,l}, for l = 2..L.
 
     These are the gradients of the summed J (the document's); ``gradients``

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from bp import _checks
-from bp.network import Network
+from bp.network import Layers, Network
 from bp.optimizers import GD, update
 from bp.propagation import bias_gradient, hidden_delta, layer_forward, output_error, weight_gradient
 from bp.regularization import l2_gradient
@@ -24,8 +24,8 @@ def per_sample_iteration(
 ) -> None:
     r"""One iteration of the document's batch gradient descent, sample by sample."""
     L, m = net.L, X.shape[1]
-    sum_dW = {l: np.zeros_like(W) for l, W in net.W.items()}
-    sum_db = {l: np.zeros_like(b) for l, b in net.b.items()}
+    sum_dW = Layers({l: np.zeros_like(W) for l, W in net.W.items()})
+    sum_db = Layers({l: np.zeros_like(b) for l, b in net.b.items()})
     for i in range(m):
         # a^{i,1} = x_i, then a^{i,l} = σ(z^{i,l}) = σ(W^l a^{i,l-1} + b^l) for l = 2..L
         a, z, delta = {1: X[:, [i]]}, {}, {}

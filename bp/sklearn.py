@@ -18,6 +18,7 @@ default here) bp's ``l2=λ`` is exactly ``MLPClassifier(alpha=λ)``.
 
 from __future__ import annotations
 
+import numbers
 import warnings
 
 import numpy as np
@@ -94,7 +95,9 @@ class _BPEstimator(BaseEstimator):
 
 
 def _sizes(hidden) -> tuple[int, ...]:
-    return (int(hidden),) if np.isscalar(hidden) else tuple(int(n) for n in hidden)
+    if isinstance(hidden, numbers.Integral):
+        return (int(hidden),)
+    return tuple(int(n) for n in hidden)
 
 
 class BPClassifier(ClassifierMixin, _BPEstimator):

@@ -16,6 +16,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -95,7 +96,7 @@ def train(
     epsilon: float,
     batch_size: int | None = None,
     shuffle: bool = True,
-    seed: int | None = None,
+    seed: int | np.random.Generator | None = None,
     reduction: str = "sum",
     optimizer="gd",
     optimizer_state: OptimizerState | None = None,
@@ -221,11 +222,11 @@ class _Run:
         if last and not record_loss:
             return None
         J = batch_gradients(
-            net, X, Y, slice(None), work, self.l2, grad=not last, want_J=record_loss
+            net, X, Y, slice(None), work, self.l2, grad=not last, want_J=bool(record_loss)
         )
         return J if record_loss else None
 
-    def data_loss(self) -> Array:
+    def data_loss(self) -> Any:
         """J over all m samples at the current weights, without the L2 term."""
         return batch_gradients(self.net, self.X, self.Y, slice(None), self.work, grad=False)
 
@@ -273,7 +274,7 @@ class _Run:
                 elif stop == "relative_change":
                     history.converged = change < epsilon * _largest(net)
                 else:
-                    history.converged, J_prev = abs(J_prev - J) < epsilon, J
+                    history.converged, J_prev = abs(J_prev - J) < epsilon, J  # type: ignore[operator]
                 if history.converged:
                     history.reason = _STOPPED_BY[stop].format(epsilon=epsilon)
                 if watch is not None:
@@ -313,9 +314,11 @@ class _Run:
         """Mark a run that went wrong as stalled, with its reason; it is then not converged."""
         signs = []
         J_end = history.loss[-1] if history.loss else None
-        if J_end is not None and J_end > J_start and not self.full:
+        rose = J_end is not None and J_start is not None and J_end > J_start
+        if rose and not self.full:
             J_end = self.objective(self.data_loss())  # the running loss is not J at the end
-        if J_end is not None and J_end > J_start:
+            rose = J_end > J_start  # type: ignore[operator]
+        if rose:
             signs.append(f"J rose from {J_start:.4g} to {J_end:.4g}")
         stuck = self.stuck() if history.converged or J_end is None else ""
         if stuck:
