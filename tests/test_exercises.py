@@ -1,0 +1,334 @@
+"""bp.exercises: bp's own functions pass, every catalogued mistake is named, solutions pass."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import pathlib
+import re
+
+import numpy as np
+import pytest
+
+import bp
+import bp.exercises as ex
+from bp.exercises._checker import fd_error, run
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+ORDER = [
+    "layer_forward", "loss", "loss_gradient", "output_delta", "weight_gradient", "bias_gradient",
+    "hidden_delta", "backward", "layer_gradients", "update", "iteration", "should_stop",
+]  # fmt: skip
+BP_FUNCTIONS = {
+    "layer_forward": bp.propagation.layer_forward,
+    "loss": bp.losses.mse,
+    "loss_gradient": bp.losses.mse_prime,
+    "output_delta": bp.propagation.output_delta,
+    "weight_gradient": bp.propagation.weight_gradient,
+    "bias_gradient": bp.propagation.bias_gradient,
+    "hidden_delta": bp.propagation.hidden_delta,
+    "backward": bp.propagation.backward,
+    "layer_gradients": bp.propagation.layer_gradients,
+    "update": bp.descent.update,
+    "iteration": ex.iteration,
+    "should_stop": ex.should_stop,
+}
+DERIVATIVES = {
+    "loss_gradient", "output_delta", "weight_gradient", "bias_gradient", "hidden_delta",
+    "backward", "layer_gradients", "iteration",
+}  # fmt: skip
+
+
+def _load(path: pathlib.Path):
+    spec = importlib.util.spec_from_file_location(f"solutions_{path.stem}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+SOLUTION_FILES = sorted((ROOT / "exercises" / "solutions").glob("[0-9][0-9]_*.py"))
+SOLUTIONS = [
+    (step, fn)
+    for path in SOLUTION_FILES
+    for step, fns in _load(path).SOLUTIONS.items()
+    for fn in fns
+]
+MISTAKES = [(step, mk) for step in ORDER for mk in ex.mistakes(step)]
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def test_steps_in_the_documents_order():
+    assert [s.name for s in ex.steps()] == ORDER
+    for s in ex.steps():
+        assert s.signature.startswith(s.name + "(")
+        assert (ROOT / s.notebook).exists(), s.notebook
+        assert (ROOT / s.exercise).exists(), s.exercise
+
+
+@pytest.mark.parametrize("step", ORDER)
+def test_bp_function_passes(step):
+    result = ex.check(step, BP_FUNCTIONS[step])
+    assert result.passed and result.status == "passed", result.message
+    assert result.message.startswith("✓")
+
+
+@pytest.mark.parametrize("step", ORDER)
+def test_a_step_object_and_the_top_level_names_work(step):
+    s = next(s for s in ex.steps() if s.name == step)
+    top = getattr(bp, step, None)
+    fn = top if callable(top) and step not in ("loss",) else BP_FUNCTIONS[step]
+    assert ex.check(s, fn).passed
+
+
+@pytest.mark.parametrize("step", ORDER)
+def test_at_least_three_distinct_mistakes_each_pointing_to_a_notebook(step):
+    catalogue = ex.mistakes(step)
+    assert len(catalogue) >= 3
+    assert len({mk.name for mk in catalogue}) == len(catalogue)
+    for mk in catalogue:
+        assert "\n" not in mk.explanation and mk.explanation.endswith(".")
+        assert callable(mk.wrong)
+        notebook = mk.where.split(",")[0]
+        assert (ROOT / notebook).exists(), mk.where
+        assert str(mk).startswith(mk.name)
+
+
+def _headings(notebook: str) -> set[str]:
+    cells = json.loads((ROOT / notebook).read_text(encoding="utf-8"))["cells"]
+    text = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+    return {line.lstrip("#").strip() for line in text.splitlines() if line.startswith("#")}
+
+
+def test_every_pointer_names_a_section_that_exists():
+    wheres = [s.where for s in ex.steps()] + [mk.where for _, mk in MISTAKES]
+    for where in wheres:
+        pointers = re.findall(r'(notebooks/\w+\.ipynb), section "([^"]+)"', where)
+        assert pointers, where
+        for notebook, section in pointers:
+            assert section in _headings(notebook), (notebook, section)
+
+
+@pytest.mark.parametrize(("step", "mistake"), MISTAKES, ids=[f"{s}: {m.name}" for s, m in MISTAKES])
+def test_each_mistake_is_named_and_no_other(step, mistake):
+    result = ex.check(step, mistake.wrong)
+    assert not result.passed
+    assert result.status == "mistake", result.message
+    assert result.mistakes == (mistake.name,), result.message
+    message = _flat(result.message)
+    assert mistake.name in message and mistake.where in message
+    others = [mk.name for mk in ex.mistakes(step) if mk.name != mistake.name]
+    assert not any(f"known mistake, {name}:" in message for name in others)
+
+
+@pytest.mark.parametrize(
+    ("step", "fn"), SOLUTIONS, ids=[f"{s}: {fn.__name__}" for s, fn in SOLUTIONS]
+)
+def test_solutions_pass(step, fn):
+    result = ex.check(step, fn)
+    assert result.passed, result.message
+
+
+def test_two_solutions_per_step_written_differently():
+    for step in ORDER:
+        functions = [fn for s, fn in SOLUTIONS if s == step]
+        assert len(functions) >= 2, step
+        assert all(fn is not BP_FUNCTIONS[step] for fn in functions)
+        assert len({fn.__code__.co_code for fn in functions}) == len(functions)
+
+
+def test_solution_files_match_the_exercise_notebooks():
+    exercises = {p.stem for p in (ROOT / "exercises").glob("[0-9][0-9]_*.ipynb")}
+    assert {p.stem for p in SOLUTION_FILES} == exercises
+    assert {s.exercise for s in ex.steps()} == {f"exercises/{stem}.ipynb" for stem in exercises}
+
+
+@pytest.mark.parametrize("step", ORDER)
+def test_exercise_notebook_has_a_stub_and_a_check(step):
+    s = next(s for s in ex.steps() if s.name == step)
+    notebook = json.loads((ROOT / s.exercise).read_text(encoding="utf-8"))
+    code = ["".join(c["source"]) for c in notebook["cells"] if c["cell_type"] == "code"]
+    stub = next(c for c in code if c.startswith(f"def {step}("))
+    assert "raise NotImplementedError" in stub
+    check = next(c for c in code if f'check("{step}", {step})' in c)
+    cell = next(c for c in notebook["cells"] if "".join(c["source"]) == check)
+    printed = "".join("".join(o.get("text", "")) for o in cell["outputs"])
+    assert "not written yet" in printed
+
+
+@pytest.mark.parametrize("step", ORDER)
+def test_a_stub_is_not_written_yet(step):
+    def stub(*args):
+        raise NotImplementedError
+
+    result = ex.check(step, stub)
+    assert not result.passed and result.status == "not written"
+    assert "not written yet" in result.message
+
+
+def test_an_exception_is_reported_with_the_learners_line():
+    def layer_forward(W, a_prev, b, sigma):
+        W = W + 0.0
+        raise ValueError("boom")
+
+    result = ex.check("layer_forward", layer_forward)
+    message = _flat(result.message)
+    assert result.status == "exception"
+    assert "ValueError: boom" in message
+    assert 'line 3 of `layer_forward`: `raise ValueError("boom")`' in message
+
+
+def test_an_exception_inside_a_helper_names_the_helper():
+    def helper(delta):
+        return delta.sum(axis=3)
+
+    def bias_gradient(delta):
+        return helper(delta)
+
+    result = ex.check("bias_gradient", bias_gradient)
+    assert result.status == "exception"
+    assert "line 2 of `helper`: `return delta.sum(axis=3)`" in _flat(result.message)
+
+
+def test_wrong_dtype_nan_shape_type_and_a_changed_argument_are_reported():
+    def db_float64(delta):
+        return np.array(delta.sum(axis=1, keepdims=True), dtype=np.float64)
+
+    def db_nan(delta):
+        return np.sqrt(delta).sum(axis=1, keepdims=True)
+
+    def db_list(delta):
+        return delta.sum(axis=1).tolist()
+
+    def dW_changes_delta(delta, a_prev):
+        dW = delta @ a_prev.T
+        delta[...] = 0.0
+        return dW
+
+    def stop_int(W_before, b_before, W_after, b_after, epsilon):
+        return 1
+
+    assert ex.check("bias_gradient", db_float64).status == "dtype"
+    assert "dtype float64, but should have dtype float32" in _flat(
+        ex.check("bias_gradient", db_float64).message
+    )
+    assert ex.check("bias_gradient", db_nan).status == "nan"
+    assert ex.check("bias_gradient", db_list).status == "type"
+    changed = ex.check("weight_gradient", dW_changes_delta)
+    assert changed.status == "modified" and "`delta`" in changed.message
+    assert ex.check("should_stop", stop_int).status == "type"
+    assert ex.check("weight_gradient", lambda delta, a_prev: delta).status == "shape"
+
+
+def test_a_wrong_signature_and_odd_results_are_reported_not_raised():
+    def layer_forward(W, a_prev, b):
+        return W @ a_prev + b
+
+    result = ex.check("layer_forward", layer_forward)
+    assert result.status == "exception" and "TypeError" in result.message
+    assert (
+        ex.check("bias_gradient", lambda delta: delta.sum(axis=1, keepdims=True) + 0j).status
+        == "type"
+    )
+    assert ex.check("loss", lambda z, a, y: "J").status == "type"
+    assert ex.check("backward", lambda net, z, a, Y: {"2": 0}).status == "keys"
+    assert ex.check("layer_gradients", lambda net, delta, a: None).status == "type"
+
+
+def test_two_mistakes_that_no_case_tells_apart_are_both_named():
+    step = next(s for s in ex.steps() if s.name == "bias_gradient")
+    mean = next(mk for mk in ex.mistakes(step) if mk.name == "the mean instead of the sum")
+    twin = ex.Mistake(
+        "the average of the columns", "the same slip in other words.", mean.wrong, mean.where
+    )
+    result = run(step, mean.wrong, (*ex.mistakes(step), twin))
+    assert result.status == "mistake"
+    assert result.mistakes == (mean.name, twin.name)
+    assert "2 known mistakes" in _flat(result.message)
+
+
+def test_no_warning_of_the_learners_code_escapes():
+    # pyproject turns RuntimeWarning into an error; the learner's overflow must not become one
+    def loss(z, a, y):
+        return np.sum(np.exp(1000.0 * (a + 1.0)))
+
+    result = ex.check("loss", loss)
+    assert result.status == "nan"
+
+
+def test_a_half_right_function_gets_a_hint_but_no_verdict_of_mistake():
+    def hidden_delta(W_next, delta_next, z, sigma_prime):
+        W = W_next if W_next.shape[0] == W_next.shape[1] else W_next.T  # W^T dropped when square
+        return (W @ delta_next) * sigma_prime(z)
+
+    result = ex.check("hidden_delta", hidden_delta)
+    assert result.status == "values" and result.mistakes == ()
+    assert "known mistake, W instead of W^T" in _flat(result.message)
+
+
+def test_sum_and_mean_are_told_apart_though_equal_at_m_1():
+    mean = next(
+        mk for mk in ex.mistakes("bias_gradient") if mk.name == "the mean instead of the sum"
+    )
+    cases = next(s for s in ex.steps() if s.name == "bias_gradient").cases()
+    assert any(c.m == 1 for c in cases) and any(c.m > 1 for c in cases)
+    assert ex.check("bias_gradient", mean.wrong).mistakes == (mean.name,)
+
+
+def test_the_result_prints_as_one_paragraph():
+    result = ex.check("update", bp.descent.update)
+    assert str(result) == repr(result) == result.message
+    assert "\n\n" not in result.message and bool(result)
+    assert not bool(ex.check("update", ex.mistakes("update")[0].wrong))
+
+
+def test_an_unknown_step_is_refused():
+    with pytest.raises(ValueError, match="no step 'forward'"):
+        ex.check("forward", bp.propagation.layer_forward)
+
+
+@pytest.mark.parametrize("step", ORDER)
+def test_cases_cover_the_hard_spots(step):
+    cases = next(s for s in ex.steps() if s.name == step).cases()
+    assert {c.dtype.name for c in cases} == {"float64", "float32"}
+    if step not in ("update", "should_stop"):
+        assert {1} < {c.m for c in cases} | {1} and any(c.m == 1 for c in cases)
+    if step in ("layer_forward", "output_delta", "weight_gradient", "hidden_delta", "backward",
+                "layer_gradients", "update", "iteration"):  # fmt: skip
+        assert any(c.equal for c in cases) and not all(c.equal for c in cases)
+    if step in DERIVATIVES:
+        checked = [c for c in cases if c.fd is not None]
+        assert checked and all(c.dtype.name == "float64" for c in checked)
+
+
+@pytest.mark.parametrize("step", sorted(DERIVATIVES))
+def test_bp_agrees_with_central_differences_on_every_case(step):
+    s = next(s for s in ex.steps() if s.name == step)
+    for case in s.cases():
+        if case.fd is not None:
+            from bp.exercises._checker import call
+
+            assert fd_error(call(s.reference, s, case).value, case) < 1e-7, case.label
+
+
+def test_iteration_is_the_documents_per_sample_loop():
+    net = bp.Network((3, 5, 4, 2), seed=3)
+    rng = np.random.default_rng(4)
+    X, Y = rng.standard_normal((3, 7)), rng.uniform(size=(2, 7))
+    ours, theirs = net.copy(), net.copy()
+    ex.iteration(ours, X, Y, 0.2)
+    bp.reference.per_sample_iteration(theirs, X, Y, 0.2)
+    for l in net.W:
+        assert np.allclose(ours.W[l], theirs.W[l], rtol=1e-12, atol=1e-12)
+        assert np.allclose(ours.b[l], theirs.b[l], rtol=1e-12, atol=1e-12)
+
+
+def test_should_stop_is_trains_epsilon_rule():
+    before = {2: np.zeros((2, 2))}
+    after = {2: np.array([[0.0, 0.1], [0.0, -0.05]])}
+    zero = {2: np.zeros((2, 1))}
+    assert ex.should_stop(before, zero, after, zero, 0.11) is True
+    assert ex.should_stop(before, zero, after, zero, 0.1) is False
+    assert bp.max_change(before, after) == pytest.approx(0.1)
