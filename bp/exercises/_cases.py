@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -21,7 +22,9 @@ from bp.losses import mse
 from bp.network import Network
 from bp.propagation import backward, forward
 
-F64, F32 = np.dtype(np.float64), np.dtype(np.float32)
+# annotated as np.dtype, so that lists mixing the two hold np.dtype (not their join, object)
+F64: np.dtype = np.dtype(np.float64)
+F32: np.dtype = np.dtype(np.float32)
 
 
 @dataclass
@@ -42,6 +45,7 @@ class Case:
     def fd_value(self) -> Any:
         """The central differences, computed once."""
         if self._fd_value is None:
+            assert self.fd is not None, "only a case with fd has central differences"
             self._fd_value = self.fd()
         return self._fd_value
 
@@ -235,9 +239,9 @@ def _delta_by_differences(net: Network, z, Y) -> dict[int, np.ndarray]:
         for k in range(l + 1, net.L + 1):
             z_k = net.W[k] @ a_l + net.b[k]
             a_l = net.activation_of(k).sigma(z_k)
-        return float(mse(None, a_l, Y))
+        return float(mse(None, a_l, Y))  # type: ignore[arg-type]  # mse does not use z
 
-    return {l: _central(lambda z_l, l=l: J_from(l, z_l), z[l].copy()) for l in range(2, net.L + 1)}
+    return {l: _central(partial(J_from, l), z[l].copy()) for l in range(2, net.L + 1)}
 
 
 def backward_cases() -> list[Case]:

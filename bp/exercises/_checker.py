@@ -287,7 +287,7 @@ def same_error(e1: Exception, e2: Exception) -> bool:
     """The same failure: the same exception type (and, for a KeyError, the same missing key)."""
     if type(e1) is not type(e2):
         return False
-    if isinstance(e1, KeyError):
+    if isinstance(e1, KeyError) and isinstance(e2, KeyError):  # the same type, so both or neither
         return _missing_layer(e1) == _missing_layer(e2)
     return True
 
@@ -401,7 +401,9 @@ def run(step, fn: Callable, catalogue) -> Result:
         return Result(step.name, True, _paragraph(message), "passed")
 
     first = failing[0]
-    kind, words = problems[first]
+    found = problems[first]
+    assert found is not None  # failing holds the indices of the cases with a problem
+    kind, words = found
     label = cases[first].label
     tried = {mk.name: [call(mk.wrong, step, c) for c in cases] for mk in catalogue}
     tols = [TOL[c.dtype] for c in cases]

@@ -38,7 +38,7 @@ class Mistake:
 
     name: str
     explanation: str
-    wrong: Callable = None
+    wrong: Callable | None = None
     where: str = ""
 
     def __str__(self) -> str:
