@@ -32,12 +32,41 @@ def test_gradient_shapes_match_parameters():
         assert dW[l].shape == net.W[l].shape and db[l].shape == net.b[l].shape
 
 
-def test_output_delta_is_the_documents_formula():
+def _sigmoid_prime_by_hand(z):
+    s = 1.0 / (1.0 + np.exp(-z))
+    return s * (1.0 - s)
+
+
+def _sigmoid_net_by_hand(net, X):
+    a = X
+    for l in range(2, net.L + 1):
+        a = 1.0 / (1.0 + np.exp(-(net.W[l] @ a + net.b[l])))
+    return a
+
+
+def test_output_delta_by_hand():
+    # σ'(0) = ½ · ½ = 0.25 and σ'(ln 3) = ¾ · ¼ = 0.1875 (σ(ln 3) = 3/4).
+    z = np.array([[0.0, np.log(3.0)], [np.log(3.0), 0.0]])
+    dJ_da = np.array([[2.0, -4.0], [8.0, 1.0]])
+    expected = np.array([[0.5, -0.75], [1.5, 0.25]])
+    np.testing.assert_allclose(bp.output_delta(dJ_da, z, sigmoid_prime), expected, rtol=1e-15)
+
+
+def test_output_delta_is_dJ_dz_by_central_differences():
+    # δ^L = ∂J/∂z^L for the document's J = ½ ‖σ(z) − y‖², column by column.
     rng = np.random.default_rng(0)
-    a, y, z = rng.uniform(size=(3, 4)), rng.uniform(size=(3, 4)), rng.standard_normal((3, 4))
-    np.testing.assert_array_equal(
-        bp.output_delta(a - y, z, sigmoid_prime), (a - y) * sigmoid_prime(z)
-    )
+    y, z = rng.uniform(size=(3, 4)), rng.standard_normal((3, 4))
+
+    def J(z):
+        return 0.5 * np.sum((1.0 / (1.0 + np.exp(-z)) - y) ** 2)
+
+    h, numeric = 1e-6, np.zeros_like(z)
+    for idx in np.ndindex(z.shape):
+        e = np.zeros_like(z)
+        e[idx] = h
+        numeric[idx] = (J(z + e) - J(z - e)) / (2 * h)
+    a = 1.0 / (1.0 + np.exp(-z))
+    np.testing.assert_allclose(bp.output_delta(a - y, z, sigmoid_prime), numeric, rtol=1e-8)
 
 
 def test_hidden_delta_is_matrix_product_then_hadamard():
@@ -47,7 +76,7 @@ def test_hidden_delta_is_matrix_product_then_hadamard():
     for i in range(4):
         for j in range(3):
             expected[j, i] = sum(W_next[k, j] * delta_next[k, i] for k in range(2))
-            expected[j, i] *= sigmoid_prime(z[j, i])
+            expected[j, i] *= _sigmoid_prime_by_hand(z[j, i])
     np.testing.assert_allclose(bp.hidden_delta(W_next, delta_next, z, sigmoid_prime), expected)
 
 
@@ -56,7 +85,28 @@ def test_weight_gradient_is_sum_of_outer_products():
     delta, a_prev = rng.standard_normal((3, 5)), rng.standard_normal((4, 5))
     outer_sum = sum(np.outer(delta[:, i], a_prev[:, i]) for i in range(5))
     np.testing.assert_allclose(bp.weight_gradient(delta, a_prev), outer_sum, rtol=1e-13)
-    np.testing.assert_allclose(bp.bias_gradient(delta), delta.sum(axis=1)[:, None])
+
+
+def test_bias_gradient_sums_the_samples_by_hand():
+    # ∂J/∂b^l = Σ_i δ^{i,l}: the columns (samples) added, one row per neuron.
+    delta = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, -6.0]])
+    db = bp.bias_gradient(delta)
+    assert db.shape == (2, 1)
+    np.testing.assert_array_equal(db, [[6.0], [3.0]])
+
+
+def test_bias_gradients_are_dJ_db_by_central_differences(small_net):
+    # The bias half of the gradient against finite differences of J, nothing of bp's backward.
+    net, X, Y = small_net
+    _, db = bp.gradients(net, X, Y)
+    h = 1e-6
+    for l in net.b:
+        for j in range(net.n(l)):
+            plus, minus = net.copy(), net.copy()
+            plus.b[l][j, 0] += h
+            minus.b[l][j, 0] -= h
+            J = [0.5 * np.sum((_sigmoid_net_by_hand(n, X) - Y) ** 2) for n in (plus, minus)]
+            assert db[l][j, 0] == pytest.approx((J[0] - J[1]) / (2 * h), rel=1e-7, abs=1e-10)
 
 
 def test_sum_is_m_times_mean(small_net):
@@ -94,7 +144,7 @@ def test_paired_losses_match_central_differences(seed, loss):
         net, X, _ = random_case(1000 * attempt + seed)
         if net.sizes[-1] < 2 and output == "softmax":
             continue
-        net = bp.Network(net.sizes, net.hidden.name, output, loss, seed=seed)
+        net = bp.Network(net.sizes, net.activation.name, output, loss, seed=seed)
         if far_from_kinks(net, X):
             break
     m = X.shape[1]

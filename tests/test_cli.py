@@ -4,7 +4,7 @@ import sys
 import pytest
 
 import bp
-from bp.__main__ import main
+from bp.cli import main
 
 
 def test_main_job_trains_prints_and_plots(tmp_path, capsys, monkeypatch):
@@ -14,7 +14,7 @@ def test_main_job_trains_prints_and_plots(tmp_path, capsys, monkeypatch):
     assert "task: moons" in out.out and "training: J (sum) = " in out.out
     assert "test: J (sum) = " in out.out and "accuracy = " in out.out
     assert "iteration 300/300" in out.err
-    assert (tmp_path / "bp_result.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (tmp_path / "bp_moons.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_train_save_then_evaluate(tmp_path, capsys):
@@ -36,10 +36,11 @@ def test_options_reach_the_network_and_trainer(tmp_path, capsys):
     args += ["--no-plot", "--save", str(model)]
     assert main(args) == 0
     out = capsys.readouterr().out
-    assert "alpha = 0.1, max_iter = 7, epsilon = 1e-06, batch_size = 16" in out
-    assert "reduction = mean, l2 = 0.01" in out and "iterations: 7" in out
+    assert "alpha = 0.1, max_iter = 7, epsilon = 0.0001, batch_size = 16" in out
+    assert "reduction = mean" in out and "l2 = 0.01" in out
+    assert "stopped after 7 iteration(s)" in out
     net = bp.load(model)
-    assert net.sizes == (2, 5, 3, 1) and net.hidden.name == "tanh"
+    assert net.sizes == (2, 5, 3, 1) and net.activation.name == "tanh"
 
 
 def test_tasks_lists_every_task(capsys):
@@ -129,4 +130,4 @@ def test_python_dash_m_bp_help():
         [sys.executable, "-m", "bp", "--help"], capture_output=True, text=True, check=True
     )
     assert "usage: python -m bp" in result.stdout
-    assert "python -m bp evaluate spiral.npz --task spiral" in result.stdout
+    assert "python -m bp evaluate spiral.npz" in result.stdout

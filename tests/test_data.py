@@ -343,4 +343,32 @@ def test_read_idx_plain_gzip_and_bad_files(tmp_path):
 def test_mnist_constants_are_the_published_files():
     assert data.MNIST_BASE_URL.startswith("https://")
     assert set(data.MNIST_SHA256) == {name for pair in data.MNIST_FILES.values() for name in pair}
-    assert all(len(h) == 64 and int(h, 16) >= 0 for h in data.MNIST_SHA256.values())
+    # The published checksums, copied from TensorFlow Datasets' url_checksums/mnist.txt
+    # (an independent source, not bp), for the files at data.MNIST_BASE_URL.
+    assert data.MNIST_SHA256 == {
+        "train-images-idx3-ubyte.gz": (
+            "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609"
+        ),
+        "train-labels-idx1-ubyte.gz": (
+            "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c"
+        ),
+        "t10k-images-idx3-ubyte.gz": (
+            "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6"
+        ),
+        "t10k-labels-idx1-ubyte.gz": (
+            "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6"
+        ),
+    }
+    assert data.MNIST_BASE_URL == "https://storage.googleapis.com/cvdf-datasets/mnist/"
+
+
+def test_the_checksum_is_sha256_of_the_file_bytes(tmp_path, monkeypatch):
+    # FIPS 180-2, appendix B.1: SHA-256("abc").
+    abc = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    name = "t10k-labels-idx1-ubyte.gz"
+    monkeypatch.setitem(data.MNIST_SHA256, name, abc)
+    (tmp_path / "good").write_bytes(b"abc")
+    data._check_sha256(tmp_path / "good", name, "")  # accepted: no error
+    (tmp_path / "bad").write_bytes(b"abd")
+    with pytest.raises(ValueError, match=f"SHA-256 mismatch.*expected {abc}, got"):
+        data._check_sha256(tmp_path / "bad", name, "")

@@ -2,7 +2,6 @@ import numpy as np
 import pytest
 
 import bp
-from bp.activations import sigmoid
 
 
 def test_hand_computed_2_2_1():
@@ -13,9 +12,15 @@ def test_hand_computed_2_2_1():
     net.b[3][...] = [[0.5]]
     x = np.array([[1.0], [2.0]])
     z, a = bp.forward(net, x)
-    np.testing.assert_allclose(z[2], [[-1.0], [3.5]])
-    np.testing.assert_allclose(a[2], sigmoid(np.array([[-1.0], [3.5]])))
-    np.testing.assert_allclose(z[3], a[2].sum() + 0.5)
+    # Worked out by hand (40-digit decimal arithmetic), nothing taken from bp:
+    # z^2 = W^2 x + b^2 = (1 − 2 + 0, 0.5 + 4 − 1) = (−1, 3.5)
+    np.testing.assert_allclose(z[2], [[-1.0], [3.5]], rtol=1e-15)
+    # a^2 = σ(z^2) = (1/(1 + e), 1/(1 + e^{−3.5}))
+    a2 = [[0.2689414213699951207488], [0.9706877692486436811347]]
+    np.testing.assert_allclose(a[2], a2, rtol=1e-15)
+    # z^3 = a^2_1 + a^2_2 + 0.5, a^3 = σ(z^3)
+    np.testing.assert_allclose(z[3], [[1.739629190618638801884]], rtol=1e-15)
+    np.testing.assert_allclose(a[3], [[0.8506399596622939932654]], rtol=1e-15)
     assert a[1] is not None and np.array_equal(a[1], x)
 
 

@@ -39,7 +39,13 @@ def test_initialisation_scale():
 def test_activations_per_layer():
     net = bp.Network((2, 3, 3, 1), activation="relu", output_activation="identity")
     assert [net.activation_of(l).name for l in (2, 3, 4)] == ["relu", "relu", "identity"]
-    assert bp.Network((2, 1), activation="tanh").output.name == "tanh"
+    assert bp.Network((2, 1), activation="tanh").output_activation.name == "tanh"
+    # the attributes are named as the constructor's arguments
+    assert (net.activation.name, net.output_activation.name, net.loss.name) == (
+        "relu",
+        "identity",
+        "mse",
+    )
 
 
 def test_copy_is_independent():

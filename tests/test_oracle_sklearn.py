@@ -25,6 +25,11 @@ and _base.py, scikit-learn 1.9):
   the gradient is that of bp's mean loss, n_out times the gradient of the
   reported loss (``test_reported_loss_averages_over_outputs``).
 
+The running loss: bp's default ``History.loss`` with mini-batches sums each
+batch's J from the epoch's own forward passes and divides by m, as
+``_fit_stochastic`` builds ``loss_curve_``; for MLPRegressor it is n_out times
+``loss_curve_`` (``test_running_loss_is_sklearn_loss_curve``).
+
 Mini-batch order: with ``shuffle=False`` scikit-learn takes
 ``gen_batches(m, k)``, rows 0..k-1, k..2k-1, ..., the rest last; bp's ``train``
 with ``shuffle=False`` takes columns in the same chunks.
@@ -124,7 +129,7 @@ def sklearn_twin(
     estimator = neural_network.MLPRegressor if classes is None else neural_network.MLPClassifier
     model = estimator(
         hidden_layer_sizes=net.sizes[1:-1],
-        activation=SKLEARN_ACTIVATION[net.hidden.name],
+        activation=SKLEARN_ACTIVATION[net.activation.name],
         solver="sgd",
         alpha=l2,  # scikit-learn's L2 penalty λ: (λ/2) Σ‖W‖² / k, like bp's l2 with "mean"
         batch_size=X.shape[1] if batch_size is None else batch_size,
@@ -139,7 +144,7 @@ def sklearn_twin(
         model.partial_fit(X.T, targets)
     else:
         model.partial_fit(X.T, targets, classes=classes)
-    assert model.out_activation_ == SKLEARN_OUTPUT[net.output.name]
+    assert model.out_activation_ == SKLEARN_OUTPUT[net.output_activation.name]
     for l in range(2, net.L + 1):
         model.coefs_[l - 2][...] = net.W[l].T  # (n_{l-1}, n_l): samples are rows in sklearn
         model.intercepts_[l - 2][...] = net.b[l].ravel()
@@ -170,7 +175,18 @@ def train_both(kind, sizes, act, k, l2=0.0) -> tuple[float, float]:
     start = {l: net.W[l].copy() for l in net.W}
     worst = weight_error(net, model)
     for _ in range(EPOCHS):
-        bp.train(net, X, Y, ALPHA, 1, 0, batch_size=k, reduction="mean", shuffle=False, l2=l2)
+        bp.train(
+            net,
+            X,
+            Y,
+            alpha=ALPHA,
+            max_iter=1,
+            epsilon=0,
+            batch_size=k,
+            reduction="mean",
+            shuffle=False,
+            l2=l2,
+        )
         model.partial_fit(X.T, targets)  # one epoch, batches in order
         worst = max(worst, weight_error(net, model))
     moved = max(rel(net.W[l], start[l]) for l in net.W)
@@ -200,8 +216,8 @@ def test_sum_reduction_differs_but_alpha_over_m_matches():
     net, X, Y, targets, _ = make_problem("regression", (3, 5, 2), "tanh")
     model = sklearn_twin(net, X, targets, None, None)
     summed, scaled = net.copy(), net.copy()
-    bp.train(summed, X, Y, ALPHA, max_iter=1, epsilon=0, reduction="sum")
-    bp.train(scaled, X, Y, ALPHA / M, max_iter=1, epsilon=0, reduction="sum")
+    bp.train(summed, X, Y, alpha=ALPHA, max_iter=1, epsilon=0, reduction="sum")
+    bp.train(scaled, X, Y, alpha=ALPHA / M, max_iter=1, epsilon=0, reduction="sum")
     model.partial_fit(X.T, targets)
     assert weight_error(summed, model) > 1e-2
     assert weight_error(scaled, model) < TOLERANCE
@@ -218,7 +234,7 @@ def test_reported_loss_averages_over_outputs():
     J_mean = bp.loss(net, X, Y, reduction="mean")
     model.partial_fit(X.T, targets)
     assert model.loss_ == pytest.approx(J_mean / 4, rel=1e-12)
-    bp.train(net, X, Y, ALPHA, max_iter=1, epsilon=0, reduction="mean")
+    bp.train(net, X, Y, alpha=ALPHA, max_iter=1, epsilon=0, reduction="mean")
     assert weight_error(net, model) < TOLERANCE  # the step is bp's mean gradient, not / n_out
 
 
@@ -260,7 +276,7 @@ def test_l2_changes_the_result():
     """The penalty is not a no-op: without it bp's weights leave scikit-learn's."""
     net, X, Y, targets, _ = make_problem("regression", (3, 5, 2), "tanh")
     model = sklearn_twin(net, X, targets, None, None, l2=1.0)
-    bp.train(net, X, Y, ALPHA, 5, 0, reduction="mean")
+    bp.train(net, X, Y, alpha=ALPHA, max_iter=5, epsilon=0, reduction="mean")
     for _ in range(5):
         model.partial_fit(X.T, targets)
     assert weight_error(net, model) > 1e-3
@@ -274,3 +290,71 @@ def test_classifier_loss_with_l2_is_bp_mean_loss(kind):
     J_mean = bp.loss(net, X, Y, reduction="mean", l2=0.7)
     model.partial_fit(X.T, targets)
     assert model.loss_ == pytest.approx(J_mean, rel=1e-12)
+
+
+LOSS_CURVE_CASES = [
+    ("regression", (3, 5, 2), "tanh", 4),
+    ("regression", (4, 6, 5, 3, 3), "relu", 5),  # batches of 5, 5 and 2
+    ("regression", (2, 4, 3, 1), "sigmoid", 1),  # stochastic
+    ("multiclass", (3, 5, 4, 3), "tanh", 5),
+    ("binary", (3, 5, 4, 1), "relu", 4),
+]
+
+
+@pytest.mark.parametrize(("kind", "sizes", "act", "k"), LOSS_CURVE_CASES)
+def test_running_loss_is_sklearn_loss_curve(kind, sizes, act, k):
+    """bp's default mini-batch History.loss is scikit-learn's loss_curve_ (l2 = 0).
+
+    Both sum each batch's loss, taken during the epoch with the weights of that
+    moment, weighted by the batch's size, and divide by m. MLPRegressor's squared
+    loss also averages over the n_out outputs, so there bp's value is n_out times
+    scikit-learn's; the classifiers' log losses are bp's as they are.
+    """
+    net, X, Y, targets, classes = make_problem(kind, sizes, act)
+    model = sklearn_twin(net, X, targets, classes, k)
+    h = bp.train(
+        net, X, Y, alpha=ALPHA, max_iter=EPOCHS, epsilon=0.0, batch_size=k, reduction="mean",
+        shuffle=False,
+    )  # fmt: skip
+    for _ in range(EPOCHS):
+        model.partial_fit(X.T, targets)
+    curve = np.array(model.loss_curve_[1:])  # [0]: the epoch before bp's weights were set
+    n_out = sizes[-1] if kind == "regression" else 1
+    assert len(h.loss) == len(curve) == EPOCHS
+    np.testing.assert_allclose(np.array(h.loss) / n_out, curve, rtol=1e-10)
+    assert curve[-1] < 0.9 * curve[0]  # it trained: the comparison covers a moving curve
+    assert weight_error(net, model) < TOLERANCE
+
+
+def test_full_batch_loss_is_sklearn_loss_curve_one_epoch_later():
+    """Full batch: bp records J after each iteration, scikit-learn J before each epoch's step."""
+    net, X, Y, targets, _ = make_problem("regression", (3, 5, 2), "tanh")
+    model = sklearn_twin(net, X, targets, None, None)
+    h = bp.train(net, X, Y, alpha=ALPHA, max_iter=EPOCHS, epsilon=0.0, reduction="mean")
+    for _ in range(EPOCHS):
+        model.partial_fit(X.T, targets)
+    curve = np.array(model.loss_curve_[1:])
+    np.testing.assert_allclose(np.array(h.loss[:-1]) / 2, curve[1:], rtol=1e-10)
+
+
+@pytest.mark.parametrize("record_loss", ["exact", False])
+def test_other_record_loss_choices_are_not_the_running_loss(record_loss):
+    """record_loss="exact": J over all m after each epoch, not sklearn's; False: nothing."""
+    kind, sizes, act, k = LOSS_CURVE_CASES[1]
+    net, X, Y, targets, classes = make_problem(kind, sizes, act)
+    model = sklearn_twin(net, X, targets, classes, k)
+    after = []
+    h = bp.train(
+        net, X, Y, alpha=ALPHA, max_iter=EPOCHS, epsilon=0.0, batch_size=k, reduction="mean",
+        shuffle=False, record_loss=record_loss,
+        callback=lambda i, net_, history: after.append(bp.loss(net_, X, Y, "mean")),
+    )  # fmt: skip
+    for _ in range(EPOCHS):
+        model.partial_fit(X.T, targets)
+    assert weight_error(net, model) < TOLERANCE  # the same training either way
+    if record_loss is False:
+        assert h.loss == []
+        return
+    np.testing.assert_allclose(h.loss, after, rtol=1e-12)
+    running = np.array(model.loss_curve_[1:]) * sizes[-1]
+    assert np.max(np.abs(np.array(h.loss) - running) / running) > 1e-3

@@ -113,7 +113,7 @@ def errors(i: int) -> dict[str, float]:
     net, X, Y, reduction = case(i)
     model = build_torch(net)
     a = model(torch.tensor(X.T))  # samples as rows in torch
-    J = torch_loss(net.cost.name, a, torch.tensor(Y.T))
+    J = torch_loss(net.loss.name, a, torch.tensor(Y.T))
     if reduction == "mean":
         J = J / X.shape[1]
     J.backward()
@@ -136,7 +136,9 @@ def test_cases_cover_every_activation_and_loss_of_bp():
     seen = set()
     for i in range(N_CASES):
         net, _, _, reduction = case(i)
-        seen.add((net.L, reduction, (net.output.name, net.cost.name), net.hidden.name))
+        seen.add(
+            (net.L, reduction, (net.output_activation.name, net.loss.name), net.activation.name)
+        )
     assert seen == set(CASES)
     widths = {n for i in range(N_CASES) for n in case(i)[0].sizes}
     batches = {case(i)[1].shape[1] for i in range(N_CASES)}

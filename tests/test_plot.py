@@ -64,6 +64,15 @@ def test_loss_curve_rejects_bad_losses(losses, match):
         plot.loss_curve(losses)
 
 
+def _assert_points_by_class(ax, X, labels):
+    """Every sample is drawn once, in the scatter labelled with its class (one per class)."""
+    scatters = {c.get_label(): c for c in ax.collections if c.get_label().startswith("class ")}
+    assert sorted(scatters) == [f"class {k} (training)" for k in np.unique(labels)]
+    for k in np.unique(labels):
+        offsets = scatters[f"class {k} (training)"].get_offsets()
+        np.testing.assert_array_equal(offsets, X[:, labels == k].T)
+
+
 def test_decision_boundary_binary_is_the_line_where_a_equals_one_half():
     net = line_net(1.0, 0.0, -0.5)  # a^L = x_1 − 0.5 = 0.5 on the line x_1 = 1
     X = np.array([[0.0, 2.0, 1.0], [0.0, 1.0, 2.0]])
@@ -72,9 +81,7 @@ def test_decision_boundary_binary_is_the_line_where_a_equals_one_half():
     (boundary,) = [c for c in ax.collections if isinstance(c, ContourSet) and not c.filled]
     np.testing.assert_array_equal(boundary.levels, [0.5])
     np.testing.assert_allclose(boundary.get_paths()[0].vertices[:, 0], 1.0)
-    points = ax.collections[-1]
-    np.testing.assert_array_equal(points.get_offsets(), X.T)
-    np.testing.assert_array_equal(points.get_array(), [0, 1, 1])
+    _assert_points_by_class(ax, X, np.array([0, 1, 1]))
     assert (ax.get_xlabel(), ax.get_ylabel()) == ("$x_1$", "$x_2$")
     assert "a^L = 0.5" in ax.get_title()
     x_low, x_high = ax.get_xlim()
@@ -90,9 +97,7 @@ def test_decision_boundary_multiclass_colours_argmax_regions():
     (regions,) = [c for c in ax.collections if isinstance(c, ContourSet)]
     assert regions.filled
     np.testing.assert_array_equal(regions.levels, [-0.5, 0.5, 1.5, 2.5])
-    points = ax.collections[-1]
-    np.testing.assert_array_equal(points.get_offsets(), X.T)
-    np.testing.assert_array_equal(points.get_array(), data.labels_of(Y))
+    _assert_points_by_class(ax, X, data.labels_of(Y))
     assert "arg" in ax.get_title()
 
 
@@ -106,7 +111,11 @@ def test_decision_boundary_needs_two_inputs():
 @pytest.mark.parametrize(
     ("X", "Y", "match"),
     [
-        (np.zeros((4, 2)), np.zeros((1, 4)), r"X must have shape \(n_in=2, m\)"),
+        (
+            np.zeros((4, 2)),
+            np.zeros((1, 4)),
+            r"X must have shape \(2, m\), samples as columns; got \(4, 2\)",
+        ),
         (np.zeros((2, 4)), np.zeros((2, 4)), r"Y must have shape \(n_out=1, m=4\)"),
         (np.zeros((2, 4)), np.zeros((1, 3)), r"Y must have shape \(n_out=1, m=4\)"),
     ],

@@ -9,7 +9,10 @@ from bp.regularization import l2_gradient, l2_penalty
 def test_l2_penalty_by_hand():
     W = {2: np.array([[1.0, 2.0]]), 3: np.array([[3.0]])}
     assert l2_penalty(W, 0.5) == pytest.approx(0.25 * (1 + 4 + 9))
-    np.testing.assert_array_equal(l2_gradient(W[2], 0.5), [[0.5, 1.0]])
+    # l2_gradient adds λW^l to the gradient it is given, in place
+    grad = np.array([[10.0, 20.0]])
+    assert l2_gradient(W[2], 0.5, out=grad) is grad
+    np.testing.assert_array_equal(grad, [[10.5, 21.0]])
 
 
 def test_loss_adds_the_penalty_and_mean_divides_all_of_it(small_net):
@@ -53,7 +56,10 @@ def test_l2_must_not_be_negative(small_net, l2):
 def test_training_with_l2_is_the_regularized_update(small_net, reduction):
     net, X, Y = small_net
     manual = net.copy()
-    h = bp.train(net, X, Y, 0.1, 3, 0.0, batch_size=2, shuffle=False, reduction=reduction, l2=0.5)
+    h = bp.train(
+        net, X, Y, alpha=0.1, max_iter=3, epsilon=0.0, batch_size=2, shuffle=False,
+        reduction=reduction, l2=0.5, record_loss="exact",
+    )  # fmt: skip
     for _ in range(3):
         for start in range(0, X.shape[1], 2):
             cols = slice(start, start + 2)
@@ -66,8 +72,8 @@ def test_training_with_l2_is_the_regularized_update(small_net, reduction):
 def test_per_sample_trainer_with_l2_equals_train(small_net):
     net, X, Y = small_net
     twin = net.copy()
-    bp.train(net, X, Y, 0.1, 5, 0.0, l2=0.3)
-    bp.train_per_sample(twin, X, Y, 0.1, 5, 0.0, l2=0.3)
+    bp.train(net, X, Y, alpha=0.1, max_iter=5, epsilon=0.0, l2=0.3)
+    bp.train_per_sample(twin, X, Y, alpha=0.1, max_iter=5, epsilon=0.0, l2=0.3)
     for l in net.W:
         np.testing.assert_allclose(net.W[l], twin.W[l], rtol=1e-12)
 
@@ -75,7 +81,7 @@ def test_per_sample_trainer_with_l2_equals_train(small_net):
 def test_l2_shrinks_the_weights():
     X, Y = bp.data.moons(100, seed=0)
     plain, decayed = bp.Network((2, 16, 1), seed=0), bp.Network((2, 16, 1), seed=0)
-    bp.train(plain, X, Y, 0.5, 300, 0.0, reduction="mean")
-    bp.train(decayed, X, Y, 0.5, 300, 0.0, reduction="mean", l2=0.5)
+    bp.train(plain, X, Y, alpha=0.5, max_iter=300, epsilon=0.0, reduction="mean")
+    bp.train(decayed, X, Y, alpha=0.5, max_iter=300, epsilon=0.0, reduction="mean", l2=0.5)
     norm = lambda net: sum(np.sum(W**2) for W in net.W.values())  # noqa: E731
     assert norm(decayed) < 0.8 * norm(plain)

@@ -5,18 +5,51 @@ import pytest
 
 import bp
 
+CONFIGURATIONS = [
+    ((3, 5, 4, 2), "tanh", "identity", "mse"),
+    # W^3, W^4 (4, 4) and b^2, b^3, b^4 (4, 1) have equal shapes: each must land in its layer
+    ((3, 4, 4, 4, 2), "relu", "sigmoid", "cross_entropy"),
+    ((2, 3, 3, 3), "sigmoid", "softmax", "log_likelihood"),
+    ((5, 5, 5), "leaky_relu", None, "mse"),
+]
+
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_round_trip_is_exact(tmp_path, dtype):
-    net = bp.Network((3, 5, 4, 2), "tanh", "identity", seed=1, dtype=dtype)
+@pytest.mark.parametrize("sizes, activation, output, loss", CONFIGURATIONS)
+def test_round_trip_is_exact(tmp_path, dtype, sizes, activation, output, loss):
+    net = bp.Network(sizes, activation, output, loss, seed=1, dtype=dtype)
     path = tmp_path / "model.npz"
     bp.save(net, path)
     back = bp.load(path)
     assert repr(back) == repr(net)
+    assert back.activation.name == activation
+    assert back.output_activation.name == (output or activation) and back.loss.name == loss
     for l in range(2, net.L + 1):
         np.testing.assert_array_equal(back.W[l], net.W[l])
         np.testing.assert_array_equal(back.b[l], net.b[l])
-        assert back.W[l].dtype == dtype
+        assert back.W[l].dtype == back.b[l].dtype == dtype
+
+
+# Missed bug (d) of issue 10: save must not swap two equal-shaped layers.
+
+
+@pytest.mark.parametrize("sizes", [(3, 4, 4, 4, 2), (2, 3, 3, 3, 3), (4, 4, 4)])
+def test_equal_shaped_layers_keep_their_own_values(tmp_path, sizes):
+    net = bp.Network(sizes, seed=0)
+    for l in range(2, net.L + 1):  # values that name their layer: W^l = 100 l + k, b^l = -l
+        net.W[l][...] = 100 * l + np.arange(net.W[l].size).reshape(net.W[l].shape)
+        net.b[l][...] = -l
+    path = tmp_path / "model.npz"
+    bp.save(net, path)
+    back = bp.load(path)
+    with np.load(path, allow_pickle=False) as stored:
+        for l in range(2, net.L + 1):
+            assert back.W[l][0, 0] == 100 * l and np.all(back.b[l] == -l)
+            np.testing.assert_array_equal(back.W[l], net.W[l])
+            np.testing.assert_array_equal(stored[f"W{l}"], net.W[l])  # the file's W{l} is W^l
+            np.testing.assert_array_equal(stored[f"b{l}"], net.b[l])
+    X = np.linspace(-1, 1, 2 * sizes[0]).reshape(sizes[0], 2)
+    np.testing.assert_array_equal(bp.predict(back, X), bp.predict(net, X))
 
 
 def test_path_is_kept_as_given(tmp_path):

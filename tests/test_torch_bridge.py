@@ -41,11 +41,14 @@ def random_net(i: int, dtype=np.float64):
 def test_round_trip_is_exact(torch, i):
     net, X = random_net(i)
     model = to_torch(net)
-    back = from_torch(model, loss=net.cost.name)
+    back = from_torch(model, loss=net.loss.name)
     assert back.sizes == net.sizes
-    assert (back.output.name, back.cost.name) == (net.output.name, net.cost.name)
+    assert (back.output_activation.name, back.loss.name) == (
+        net.output_activation.name,
+        net.loss.name,
+    )
     if net.L > 2:  # with L = 2 there is no hidden layer, and torch has no hidden σ to keep
-        assert back.hidden.name == net.hidden.name
+        assert back.activation.name == net.activation.name
     assert back.dtype == net.dtype
     for l in range(2, net.L + 1):
         assert back.W[l].dtype == net.dtype and back.W[l].shape == net.W[l].shape
@@ -102,7 +105,7 @@ def test_from_torch_reads_a_hand_built_model(torch):
     )
     net = from_torch(model)
     assert net.sizes == (3, 4, 2, 1)
-    assert (net.hidden.name, net.output.name) == ("tanh", "identity")
+    assert (net.activation.name, net.output_activation.name) == ("tanh", "identity")
     assert np.array_equal(net.b[3], np.zeros((2, 1)))
     X = np.random.default_rng(0).standard_normal((3, 5))
     with torch.no_grad():
@@ -112,16 +115,16 @@ def test_from_torch_reads_a_hand_built_model(torch):
 
 def test_from_torch_default_loss(torch):
     nn = torch.nn
-    assert from_torch(nn.Sequential(nn.Linear(2, 3), nn.Sigmoid())).cost.name == "mse"
+    assert from_torch(nn.Sequential(nn.Linear(2, 3), nn.Sigmoid())).loss.name == "mse"
     net = from_torch(nn.Sequential(nn.Linear(2, 3), nn.Softmax(dim=1)))
-    assert (net.output.name, net.cost.name) == ("softmax", "log_likelihood")
+    assert (net.output_activation.name, net.loss.name) == ("softmax", "log_likelihood")
     net = from_torch(nn.Sequential(nn.Linear(2, 3), nn.Sigmoid()), loss="cross_entropy")
-    assert net.cost.name == "cross_entropy"
+    assert net.loss.name == "cross_entropy"
 
 
 def test_from_torch_single_linear(torch):
     net = from_torch(torch.nn.Linear(2, 3, dtype=torch.float64))
-    assert net.sizes == (2, 3) and net.output.name == "identity"
+    assert net.sizes == (2, 3) and net.output_activation.name == "identity"
 
 
 def test_from_torch_float16_needs_a_dtype(torch):

@@ -1,4 +1,5 @@
-import importlib
+import itertools
+import sys
 
 import numpy as np
 import pytest
@@ -6,8 +7,13 @@ from conftest import random_case
 
 import bp
 
-# The module bp/train.py; the name bp.train is the function.
-train_module = importlib.import_module("bp.train")
+
+def _patch_update(monkeypatch, replacement):
+    """Replace the update rule in every bp module that calls it (full batch and per batch)."""
+    real = bp.descent.update
+    for module in list(sys.modules.values()):
+        if module.__name__.startswith("bp.") and getattr(module, "update", None) is real:
+            monkeypatch.setattr(module, "update", replacement)
 
 
 def _max_diff(net_a, net_b):
@@ -45,23 +51,65 @@ def test_max_rule_runs_exactly_max_iter(small_net):
     assert h.iterations == 7 and len(h.loss) == 7 and not h.converged
 
 
+def _snapshot(net):
+    return {
+        "W": {l: W.copy() for l, W in net.W.items()},
+        "b": {l: b.copy() for l, b in net.b.items()},
+    }
+
+
+def _changes(before, after):
+    """Every |after − before| of every element of every W^l and b^l, as one flat array."""
+    return np.concatenate(
+        [np.abs(after[k][l] - before[k][l]).ravel() for k in ("W", "b") for l in before[k]]
+    )
+
+
 def test_epsilon_rule_stops_when_every_change_is_below_epsilon(small_net):
     net, X, Y = small_net
     epsilon = 1e-3
-    h = bp.train(net, X, Y, alpha=0.5, max_iter=100_000, epsilon=epsilon)
-    assert h.converged and h.iterations < 100_000
-    assert h.max_change[-1] < epsilon
-    assert all(c >= epsilon for c in h.max_change[:-1])
+    snapshots = [_snapshot(net)]
+    h = bp.train(
+        net, X, Y, alpha=0.5, max_iter=100_000, epsilon=epsilon,
+        callback=lambda iteration, net_, history: snapshots.append(_snapshot(net_)),
+    )  # fmt: skip
+    changes = [_changes(b, a) for b, a in itertools.pairwise(snapshots)]
+    largest = [float(np.max(c)) for c in changes]  # the document: max over every element
+    assert h.converged and h.iterations == len(changes) < 100_000
+    assert largest[-1] < epsilon
+    assert all(c >= epsilon for c in largest[:-1])
+    assert np.sum(changes[-1]) >= epsilon  # a rule that summed the changes would go on
+    assert h.max_change == largest
 
 
 def test_epsilon_compares_the_largest_element_change(small_net):
     net, X, Y = small_net
     before = net.copy()
     h = bp.train(net, X, Y, alpha=0.1, max_iter=1, epsilon=0.0)
-    largest = max(bp.max_change(before.W, net.W), bp.max_change(before.b, net.b))
+    changes = _changes(_snapshot(before), _snapshot(net))
+    largest = float(np.max(changes))
     assert h.max_change == [largest]
-    # A threshold just above the largest change stops after one iteration.
-    h = bp.train(before, X, Y, alpha=0.1, max_iter=5, epsilon=largest * 1.0001)
+    assert np.sum(changes) > 2 * largest  # here the sum and the max are far apart
+    # A threshold just above the largest change stops after one iteration...
+    h = bp.train(before.copy(), X, Y, alpha=0.1, max_iter=5, epsilon=largest * 1.0001)
+    assert h.converged and h.iterations == 1
+    # ...and one just below it does not: no change may be left out of the max.
+    h = bp.train(before.copy(), X, Y, alpha=0.1, max_iter=1, epsilon=largest * 0.9999)
+    assert not h.converged
+
+
+def test_epsilon_rule_takes_the_max_not_the_sum_of_the_changes():
+    # A case built so that every change is below ε but their sum is far above it: the document's
+    # rule ("every element changed by less than ε") stops; a sum would not.
+    net = bp.Network((20, 30, 10), seed=0)
+    rng = np.random.default_rng(0)
+    X, Y = rng.standard_normal((20, 8)), rng.uniform(size=(10, 8))
+    before = net.copy()
+    bp.train(net, X, Y, alpha=0.01, max_iter=1, epsilon=0.0)
+    changes = _changes(_snapshot(before), _snapshot(net))
+    epsilon = 1.01 * float(np.max(changes))
+    assert np.sum(changes) > 50 * epsilon
+    h = bp.train(before, X, Y, alpha=0.01, max_iter=10, epsilon=epsilon)
     assert h.converged and h.iterations == 1
 
 
@@ -84,17 +132,19 @@ def test_updates_per_iteration(batch_size, updates, monkeypatch):
     X = np.random.default_rng(0).standard_normal((2, 10))
     Y = np.zeros((1, 10))
     calls = []
-    real_update = train_module.update
-    monkeypatch.setattr(train_module, "update", lambda *a: calls.append(1) or real_update(*a))
-    bp.train(bp.Network((2, 1), seed=0), X, Y, 0.1, 2, 0.0, batch_size=batch_size)
+    real_update = bp.descent.update
+    _patch_update(monkeypatch, lambda *a: calls.append(1) or real_update(*a))
+    bp.train(
+        bp.Network((2, 1), seed=0), X, Y, alpha=0.1, max_iter=2, epsilon=0.0, batch_size=batch_size
+    )
     assert len(calls) == 2 * updates
 
 
 def test_stochastic_mean_equals_sum_with_batch_of_one():
     X, Y = bp.data.moons(20, seed=1)
     a, b = bp.Network((2, 3, 1), seed=0), bp.Network((2, 3, 1), seed=0)
-    bp.train(a, X, Y, 0.2, 3, 0.0, batch_size=1, reduction="sum", seed=5)
-    bp.train(b, X, Y, 0.2, 3, 0.0, batch_size=1, reduction="mean", seed=5)
+    bp.train(a, X, Y, alpha=0.2, max_iter=3, epsilon=0.0, batch_size=1, reduction="sum", seed=5)
+    bp.train(b, X, Y, alpha=0.2, max_iter=3, epsilon=0.0, batch_size=1, reduction="mean", seed=5)
     assert _max_diff(a, b) == 0.0
 
 
@@ -103,7 +153,7 @@ def test_minibatch_is_deterministic_given_seed_and_shuffles():
     runs = []
     for seed in (4, 4, 5):
         net = bp.Network((2, 3, 1), seed=0)
-        bp.train(net, X, Y, 0.1, 3, 0.0, batch_size=4, seed=seed)
+        bp.train(net, X, Y, alpha=0.1, max_iter=3, epsilon=0.0, batch_size=4, seed=seed)
         runs.append(net)
     assert _max_diff(runs[0], runs[1]) == 0.0
     assert _max_diff(runs[0], runs[2]) > 0.0
@@ -113,7 +163,7 @@ def test_unshuffled_minibatches_equal_manual_loop():
     X, Y = bp.data.moons(10, seed=1)
     net = bp.Network((2, 3, 1), seed=0)
     manual = net.copy()
-    bp.train(net, X, Y, 0.1, 1, 0.0, batch_size=4, shuffle=False)
+    bp.train(net, X, Y, alpha=0.1, max_iter=1, epsilon=0.0, batch_size=4, shuffle=False)
     for start in (0, 4, 8):
         dW, db = bp.gradients(manual, X[:, start : start + 4], Y[:, start : start + 4])
         bp.update(manual, dW, db, 0.1)
@@ -128,7 +178,7 @@ def test_callback_sees_each_iteration_and_can_stop(small_net):
         seen.append((iteration, len(history.loss)))
         return iteration == 4
 
-    h = bp.train(net, X, Y, 0.1, 100, 0.0, callback=callback)
+    h = bp.train(net, X, Y, alpha=0.1, max_iter=100, epsilon=0.0, callback=callback)
     assert seen == [(1, 1), (2, 2), (3, 3), (4, 4)]
     assert h.iterations == 4 and not h.converged
 
@@ -136,13 +186,13 @@ def test_callback_sees_each_iteration_and_can_stop(small_net):
 def test_interrupt_keeps_last_completed_iteration(small_net):
     net, X, Y = small_net
     reference = net.copy()
-    bp.train(reference, X, Y, 0.1, 3, 0.0)
+    bp.train(reference, X, Y, alpha=0.1, max_iter=3, epsilon=0.0)
 
     def interrupt_after_three(iteration, *_):
         if iteration == 3:
             raise KeyboardInterrupt
 
-    h = bp.train(net, X, Y, 0.1, 100, 0.0, callback=interrupt_after_three)
+    h = bp.train(net, X, Y, alpha=0.1, max_iter=100, epsilon=0.0, callback=interrupt_after_three)
     assert h.interrupted and h.iterations == 3
     assert _max_diff(net, reference) == 0.0
 
@@ -150,9 +200,9 @@ def test_interrupt_keeps_last_completed_iteration(small_net):
 def test_interrupt_mid_iteration_restores_previous_weights(small_net, monkeypatch):
     net, X, Y = small_net
     reference = net.copy()
-    bp.train(reference, X, Y, 0.1, 2, 0.0, batch_size=1, seed=0)
+    bp.train(reference, X, Y, alpha=0.1, max_iter=2, epsilon=0.0, batch_size=1, seed=0)
     calls = []
-    real_update = train_module.update
+    real_update = bp.descent.update
 
     def update(*args):
         calls.append(1)
@@ -160,8 +210,8 @@ def test_interrupt_mid_iteration_restores_previous_weights(small_net, monkeypatc
             raise KeyboardInterrupt
         real_update(*args)
 
-    monkeypatch.setattr(train_module, "update", update)
-    h = bp.train(net, X, Y, 0.1, 10, 0.0, batch_size=1, seed=0)
+    _patch_update(monkeypatch, update)
+    h = bp.train(net, X, Y, alpha=0.1, max_iter=10, epsilon=0.0, batch_size=1, seed=0)
     assert h.interrupted and h.iterations == 2
     assert _max_diff(net, reference) == 0.0
 
@@ -182,18 +232,18 @@ def test_divergence_is_reported_and_weights_stay_finite():
 
 def test_verbose_prints_progress_and_is_silent_by_default(small_net, capsys):
     net, X, Y = small_net
-    bp.train(net.copy(), X, Y, 0.1, 20, 0.0)
+    bp.train(net.copy(), X, Y, alpha=0.1, max_iter=20, epsilon=0.0)
     assert capsys.readouterr().err == ""
-    bp.train(net, X, Y, 0.1, 20, 0.0, verbose=True)
+    bp.train(net, X, Y, alpha=0.1, max_iter=20, epsilon=0.0, verbose=True)
     err = capsys.readouterr().err
-    assert "iteration 20/20" in err and "J = " in err and "stopped, after 20 iteration(s)" in err
+    assert "iteration 20/20" in err and "J = " in err and "stopped after 20 iteration(s)" in err
     assert err.count("\n") <= 13
 
 
 def test_float32_training_stays_float32():
     X, Y = bp.data.xor()
     net = bp.Network((2, 3, 1), seed=0, dtype=np.float32)
-    h = bp.train(net, X, Y, 0.5, 10, 0.0)
+    h = bp.train(net, X, Y, alpha=0.5, max_iter=10, epsilon=0.0)
     assert all(W.dtype == np.float32 for W in net.W.values())
     assert np.isfinite(h.loss).all()
 
@@ -225,7 +275,7 @@ def test_unknown_stop_rule(small_net):
 def test_validation_loss_is_recorded_each_iteration(small_net):
     net, X, Y = small_net
     X_val, Y_val = X[:, :2] + 0.1, Y[:, :2]
-    h = bp.train(net, X, Y, 0.1, 4, 0.0, validation=(X_val, Y_val))
+    h = bp.train(net, X, Y, alpha=0.1, max_iter=4, epsilon=0.0, validation=(X_val, Y_val))
     assert len(h.validation_loss) == 4
     assert h.validation_loss[-1] == pytest.approx(bp.loss(net, X_val, Y_val), rel=1e-14)
     assert h.best_iteration == 1 + int(np.argmin(h.validation_loss))
@@ -244,7 +294,7 @@ def test_early_stopping_restores_the_best_weights():
             best["W"] = {l: W.copy() for l, W in net_.W.items()}
 
     h = bp.train(
-        net, X_train, Y_train, 0.05, 5000, 0.0, validation=(X_val, Y_val),
+        net, X_train, Y_train, alpha=0.05, max_iter=5000, epsilon=0.0, validation=(X_val, Y_val),
         early_stopping=50, reduction="mean", callback=remember,
     )  # fmt: skip
     assert h.stopped_early and h.iterations == h.best_iteration + 50 < 5000
@@ -256,11 +306,23 @@ def test_early_stopping_restores_the_best_weights():
 
 def test_early_stopping_needs_validation(small_net):
     with pytest.raises(ValueError, match=r"early_stopping needs validation=\(X_val, Y_val\)"):
-        bp.train(*small_net, 0.1, 5, 0.0, early_stopping=3)
+        bp.train(*small_net, alpha=0.1, max_iter=5, epsilon=0.0, early_stopping=3)
     with pytest.raises(TypeError, match="validation must be a pair"):
-        bp.train(*small_net, 0.1, 5, 0.0, validation=np.ones((3, 2)))
-    with pytest.raises(ValueError, match=r"X has shape \(2, 3\)"):
-        bp.train(*small_net, 0.1, 5, 0.0, validation=(np.ones((2, 3)), np.ones((2, 3))))
+        bp.train(*small_net, alpha=0.1, max_iter=5, epsilon=0.0, validation=np.ones((3, 2)))
+    with pytest.raises(ValueError, match=r"X_val has shape \(2, 3\)"):
+        bp.train(
+            *small_net,
+            alpha=0.1,
+            max_iter=5,
+            epsilon=0.0,
+            validation=(np.ones((2, 3)), np.ones((2, 3))),
+        )
+
+
+def _masked_gradients(net, X, Y, masks):
+    z, a = bp.propagation.forward(net, X, masks=masks)
+    delta = bp.propagation.backward(net, z, a, Y, masks=masks)
+    return bp.propagation.layer_gradients(net, delta, a)
 
 
 def test_dropout_training_uses_fresh_masks_and_is_seeded(small_net):
@@ -268,22 +330,33 @@ def test_dropout_training_uses_fresh_masks_and_is_seeded(small_net):
     runs = []
     for seed in (1, 1, 2):
         twin = net.copy()
-        bp.train(twin, X, Y, 0.1, 5, 0.0, dropout=0.5, seed=seed)
+        bp.train(twin, X, Y, alpha=0.1, max_iter=5, epsilon=0.0, dropout=0.5, seed=seed)
         runs.append(twin)
     assert _max_diff(runs[0], runs[1]) == 0.0
     assert _max_diff(runs[0], runs[2]) > 0.0
     plain = net.copy()
-    bp.train(plain, X, Y, 0.1, 5, 0.0)
+    bp.train(plain, X, Y, alpha=0.1, max_iter=5, epsilon=0.0)
     assert _max_diff(runs[0], plain) > 0.0
+    # Fresh: each of the 5 full-batch iterations draws its own masks from the seeded stream;
+    # one mask drawn once and kept for every iteration gives other weights.
+    fresh, kept = net.copy(), net.copy()
+    rng_fresh, rng_kept = np.random.default_rng(1), np.random.default_rng(1)
+    kept_masks = bp.regularization.dropout_masks(kept, X.shape[1], 0.5, rng_kept)
+    for _ in range(5):
+        masks = bp.regularization.dropout_masks(fresh, X.shape[1], 0.5, rng_fresh)
+        bp.update(fresh, *_masked_gradients(fresh, X, Y, masks), 0.1)
+        bp.update(kept, *_masked_gradients(kept, X, Y, kept_masks), 0.1)
+    assert _max_diff(runs[0], fresh) < 1e-13
+    assert _max_diff(runs[0], kept) > 1e-6
 
 
 def test_dropout_step_is_the_masked_gradient(small_net):
     net, X, Y = small_net
     start = net.copy()
-    bp.train(net, X, Y, 0.1, 1, 0.0, dropout=0.3, seed=7)
+    bp.train(net, X, Y, alpha=0.1, max_iter=1, epsilon=0.0, dropout=0.3, seed=7)
     rng = np.random.default_rng(7)  # full batch: no shuffle draws before the masks
-    masks = bp.dropout.dropout_masks(start, X.shape[1], 0.3, rng)
-    dW, _ = bp.dropout.dropout_gradients(start, X, Y, masks)
+    masks = bp.regularization.dropout_masks(start, X.shape[1], 0.3, rng)
+    dW, _ = _masked_gradients(start, X, Y, masks)
     for l in net.W:
         np.testing.assert_allclose(net.W[l], start.W[l] - 0.1 * dW[l], rtol=1e-13)
 
@@ -291,7 +364,7 @@ def test_dropout_step_is_the_masked_gradient(small_net):
 @pytest.mark.parametrize("p", [-0.1, 1.0, 1.5])
 def test_dropout_must_be_a_probability(small_net, p):
     with pytest.raises(ValueError, match="dropout must be"):
-        bp.train(*small_net, 0.1, 1, 0.0, dropout=p)
+        bp.train(*small_net, alpha=0.1, max_iter=1, epsilon=0.0, dropout=p)
 
 
 @pytest.mark.parametrize("batch_size, dropout", [(None, 0.0), (4, 0.0), (4, 0.3)])
@@ -299,8 +372,8 @@ def test_record_loss_false_skips_J_and_changes_nothing_else(batch_size, dropout,
     X, Y = bp.data.moons(30, seed=0)
     a, b = bp.Network((2, 5, 5, 1), seed=0), bp.Network((2, 5, 5, 1), seed=0)
     kwargs = dict(batch_size=batch_size, dropout=dropout, seed=3, epsilon=1e-3)
-    h_a = bp.train(a, X, Y, 0.3, 40, **kwargs)
-    h_b = bp.train(b, X, Y, 0.3, 40, record_loss=False, verbose=True, **kwargs)
+    h_a = bp.train(a, X, Y, alpha=0.3, max_iter=40, **kwargs)
+    h_b = bp.train(b, X, Y, alpha=0.3, max_iter=40, record_loss=False, verbose=True, **kwargs)
     assert _max_diff(a, b) == 0.0
     assert h_b.loss == [] and len(h_a.loss) == h_a.iterations
     assert h_a.max_change == h_b.max_change and h_a.converged == h_b.converged
@@ -308,8 +381,8 @@ def test_record_loss_false_skips_J_and_changes_nothing_else(batch_size, dropout,
 
 
 def test_loss_rule_needs_the_loss(small_net):
-    with pytest.raises(ValueError, match=r"stop='loss' .* needs record_loss=True"):
-        bp.train(*small_net, 0.1, 5, 1e-3, stop="loss", record_loss=False)
+    with pytest.raises(ValueError, match=r"stop='loss' .* needs record_loss"):
+        bp.train(*small_net, alpha=0.1, max_iter=5, epsilon=1e-3, stop="loss", record_loss=False)
 
 
 def test_divergence_is_caught_without_the_loss():
@@ -318,3 +391,106 @@ def test_divergence_is_caught_without_the_loss():
     with pytest.raises(FloatingPointError, match="diverged"):
         bp.train(net, X, Y, alpha=1e6, max_iter=200, epsilon=0.0, record_loss=False)
     assert all(np.isfinite(W).all() for W in net.W.values())
+
+
+# Missed bug (b) of issue 10: the validation loss must not include the L2 term.
+
+
+@pytest.mark.parametrize("batch_size", [None, 2])
+@pytest.mark.parametrize("reduction", ["sum", "mean"])
+def test_validation_loss_has_no_l2_term(small_net, reduction, batch_size):
+    net, X, Y = small_net
+    X_val, Y_val = X[:, :3] + 0.1, Y[:, :3]
+    without, with_l2 = [], []
+
+    def record(iteration, net_, history):
+        without.append(bp.loss(net_, X_val, Y_val, reduction))
+        with_l2.append(bp.loss(net_, X_val, Y_val, reduction, l2=0.8))
+
+    h = bp.train(
+        net, X, Y, alpha=0.1, max_iter=4, epsilon=0.0, batch_size=batch_size,
+        reduction=reduction, l2=0.8, validation=(X_val, Y_val), callback=record,
+    )  # fmt: skip
+    assert h.validation_loss == pytest.approx(without, rel=1e-13)
+    assert all(abs(a - b) > 1e-2 for a, b in zip(h.validation_loss, with_l2, strict=True))
+
+
+# What History.loss records (issue 10 item 4).
+
+
+def test_full_batch_loss_is_J_over_all_m_after_each_iteration(small_net):
+    net, X, Y = small_net
+    after = []
+    h = bp.train(
+        net, X, Y, alpha=0.2, max_iter=4, epsilon=0.0, reduction="mean", l2=0.3,
+        callback=lambda i, net_, history: after.append(bp.loss(net_, X, Y, "mean", l2=0.3)),
+    )  # fmt: skip
+    assert h.loss == pytest.approx(after, rel=1e-13)
+
+
+@pytest.mark.parametrize("reduction", ["sum", "mean"])
+@pytest.mark.parametrize("l2", [0.0, 0.4])
+def test_minibatch_loss_is_the_running_loss(reduction, l2):
+    # Each batch's J (its data term) at the weights it was computed with, summed over the epoch,
+    # ÷ m under "mean", plus the L2 term of the epoch's final weights. m = 10, k = 4: batches
+    # of 4, 4 and 2.
+    X, Y = bp.data.moons(10, seed=1)
+    net = bp.Network((2, 5, 1), seed=0)
+    manual = net.copy()
+    h = bp.train(
+        net, X, Y, alpha=0.3, max_iter=3, epsilon=0.0, batch_size=4, shuffle=False,
+        reduction=reduction, l2=l2,
+    )  # fmt: skip
+    expected = []
+    for _ in range(3):
+        running = 0.0
+        for start in (0, 4, 8):
+            cols = slice(start, start + 4)
+            running += bp.loss(manual, X[:, cols], Y[:, cols], "sum")
+            bp.update(manual, *bp.gradients(manual, X[:, cols], Y[:, cols], reduction, l2), 0.3)
+        penalty = 0.5 * l2 * sum(np.sum(W**2) for W in manual.W.values())
+        J = running + penalty
+        expected.append(J / 10 if reduction == "mean" else J)
+    assert h.loss == pytest.approx(expected, rel=1e-12)
+    J_end = bp.loss(net, X, Y, reduction, l2=l2)
+    assert abs(h.loss[-1] - J_end) > 1e-6  # the running loss is not J at the end
+
+
+@pytest.mark.parametrize("batch_size", [1, 3])
+def test_record_loss_exact_is_J_over_all_m_after_each_epoch(batch_size):
+    X, Y = bp.data.moons(10, seed=1)
+    net = bp.Network((2, 5, 1), seed=0)
+    plain = net.copy()
+    after = []
+    h = bp.train(
+        net, X, Y, alpha=0.3, max_iter=3, epsilon=0.0, batch_size=batch_size, seed=2,
+        reduction="mean", l2=0.1, record_loss="exact",
+        callback=lambda i, net_, history: after.append(bp.loss(net_, X, Y, "mean", l2=0.1)),
+    )  # fmt: skip
+    assert h.loss == pytest.approx(after, rel=1e-13)
+    h_plain = bp.train(
+        plain, X, Y, alpha=0.3, max_iter=3, epsilon=0.0, batch_size=batch_size, seed=2,
+        reduction="mean", l2=0.1, record_loss=False,
+    )  # fmt: skip
+    assert h_plain.loss == [] and h_plain.iterations == 3
+    assert _max_diff(net, plain) == 0.0  # recording the loss changes no weight
+
+
+@pytest.mark.parametrize("value", ["running", 1, 0.5, None])
+def test_record_loss_takes_true_false_or_exact(small_net, value):
+    with pytest.raises(ValueError, match=r"record_loss=.*expected True, False or 'exact'"):
+        bp.train(*small_net, alpha=0.1, max_iter=1, epsilon=0.0, record_loss=value)
+
+
+def test_everything_after_Y_is_keyword_only(small_net):
+    with pytest.raises(TypeError, match="positional"):
+        bp.train(*small_net, 0.1, 1, 0.0)
+    with pytest.raises(TypeError, match="positional"):
+        bp.train_per_sample(*small_net, 0.1, 1, 0.0)
+
+
+def test_module_and_function_do_not_collide():
+    import bp.training
+
+    assert callable(bp.train) and bp.train is bp.training.train
+    assert bp.training.__name__ == "bp.training"

@@ -1,0 +1,387 @@
+"""The static site (docs/build) in a real browser: every page, offline, as a reader sees it.
+
+The site is served from docs/_build/html on 127.0.0.1 and every page is opened in headless
+Chromium (Debian's ``chromium``, driven by Python ``playwright`` with ``executable_path``;
+``playwright install`` is never needed). The tests fail on a request to any other host, a
+console error, a request that fails, an image that did not load, a notebook with formulas
+but no typeset math (or a TeX error), Chinese text drawn without a CJK font, an internal
+link or ``#fragment`` that does not resolve, and a notebook page whose download button
+does not give back the notebook. Screenshots of three pages are saved to
+docs/_build/screenshots/ for a person to look at.
+
+The site is built here (docs/build) when it is missing or older than its sources; .ci/run
+builds it just before ``pytest``, so in CI it is fresh. Without Chromium (or playwright)
+the tests skip, saying why, except when the environment variable CI is set: then they fail.
+"""
+
+from __future__ import annotations
+
+import functools
+import html.parser
+import http.server
+import json
+import os
+import re
+import shutil
+import subprocess
+import threading
+import urllib.parse
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SITE = ROOT / "docs" / "_build" / "html"
+SCREENSHOTS = ROOT / "docs" / "_build" / "screenshots"
+NOTEBOOKS = ROOT / "notebooks"
+SOURCES = [
+    ROOT / "README.md",
+    *NOTEBOOKS.glob("*.ipynb"),
+    *(ROOT / "bp").glob("*.py"),
+    *(p for p in (ROOT / "docs").glob("*") if p.is_file()),
+    *(ROOT / "docs" / "_templates").glob("*"),
+    *(ROOT / "docs" / "_static").glob("*"),
+]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+# Three pages a person should look at: the front page, the document's Chinese next to
+# its formulas, and a notebook with figures.
+SCREENSHOT_PAGES = {
+    "front_page.png": ("index.html", None),
+    "notebook_00_chinese_and_math.png": ("notebooks/00_problem_and_notation.html", "blockquote"),
+    "notebook_06_figure.png": ("notebooks/06_algorithm.html", "img"),
+}
+CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+CJK_FONT_NAME = re.compile(r"CJK|Han |Hei|Song|Ming|Kai|WenQuanYi|Fallback|YaHei|PingFang|SimSun")
+
+
+def _unavailable(reason: str):
+    """Skip with the reason outside CI; in CI (the variable CI is set) fail instead."""
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason} (CI is set, so this is a failure, not a skip)")
+    pytest.skip(f"{reason}; set CI=1 to make this a failure")
+
+
+def _chromium() -> str | None:
+    for candidate in (
+        os.environ.get("BP_CHROMIUM"),
+        shutil.which("chromium"),
+        shutil.which("chromium-browser"),
+        "/usr/bin/chromium",
+        "/usr/lib/chromium/chromium",
+    ):
+        if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
+            return candidate
+    return None
+
+
+def _stale() -> bool:
+    index = SITE / "index.html"
+    if not index.is_file():
+        return True
+    built = index.stat().st_mtime
+    return any(p.stat().st_mtime > built for p in SOURCES if p.is_file())
+
+
+@pytest.fixture(scope="module")
+def site() -> Path:
+    """docs/_build/html, built by docs/build first if it is missing or stale."""
+    if _stale():
+        try:
+            import myst_nb  # noqa: F401
+            import sphinx  # noqa: F401
+        except ImportError:
+            _unavailable('the site is not built and Sphinx is missing: pip install -e ".[docs]"')
+        done = subprocess.run(
+            [str(ROOT / "docs" / "build")], cwd=ROOT, capture_output=True, text=True, check=False
+        )
+        assert done.returncode == 0, f"docs/build failed:\n{done.stdout}\n{done.stderr}"
+    return SITE
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def server(site):
+    """The site on http://127.0.0.1:<free port>/, served from a thread."""
+    handler = functools.partial(_Quiet, directory=str(site))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def _cjk_font_families() -> set[str]:
+    """Font families that fontconfig says cover Chinese (empty if fc-list is absent)."""
+    if not shutil.which("fc-list"):
+        return set()
+    out = subprocess.run(
+        ["fc-list", ":lang=zh", "family"], capture_output=True, text=True, check=False
+    ).stdout
+    return {name.strip() for line in out.splitlines() for name in line.split(",") if name.strip()}
+
+
+def _has_math_source(notebook: Path) -> bool:
+    cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+    text = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+    return re.search(r"\$[^$\n]+\$", text) is not None
+
+
+PAGE_SCRIPT = """async () => {
+  for (const img of document.images) img.loading = "eager";
+  await Promise.all([...document.images].map(i => i.decode().catch(() => null)));
+  if (window.MathJax && MathJax.startup && MathJax.startup.promise) await MathJax.startup.promise;
+  await document.fonts.ready;
+  const probes = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  const cjk = /[\\u3400-\\u4dbf\\u4e00-\\u9fff\\uf900-\\ufaff]/;
+  while (walker.nextNode() && probes.length < 8) {
+    const el = walker.currentNode.parentElement;
+    if (cjk.test(walker.currentNode.data) && el && !el.closest("script, style, mjx-container")
+        && !el.hasAttribute("data-cjk-probe") && el.getClientRects().length) {
+      el.setAttribute("data-cjk-probe", String(probes.length));
+      probes.push(walker.currentNode.data.trim().slice(0, 30));
+    }
+  }
+  return {
+    brokenImages: [...document.images].filter(i => !i.complete || i.naturalWidth === 0)
+                                      .map(i => i.getAttribute("src")),
+    mathElements: document.querySelectorAll(".math").length,
+    untypesetMath: [...document.querySelectorAll(".math")]
+        .filter(m => !m.querySelector("mjx-container")).length,
+    typeset: document.querySelectorAll("mjx-container").length,
+    texErrors: [...document.querySelectorAll("mjx-merror")].map(e => e.textContent).slice(0, 5),
+    cjkProbes: probes,
+    links: [...document.querySelectorAll("a[href], link[href]")]
+        .filter(a => !(a.tagName === "LINK" && a.rel === "preload"))
+        .map(a => a.href),
+    emptyLinksInText: [...document.querySelectorAll("article a[href='#']")]
+        .map(a => a.textContent.trim()),
+    download: [...document.querySelectorAll("a.btn-download-source-button")]
+        .map(a => a.href),
+  };
+}"""
+
+
+@pytest.fixture(scope="module")
+def visits(server, site):
+    """Open every page of the site once; what each showed, logged and linked to."""
+    executable = _chromium()
+    if executable is None:
+        _unavailable("no Chromium found (apt-get install chromium, or set BP_CHROMIUM)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable('Python playwright is missing: pip install -e ".[docs]"')
+
+    origin = urllib.parse.urlsplit(server).netloc
+    pages = sorted(
+        p.relative_to(site).as_posix()
+        for p in site.rglob("*.html")
+        if not p.relative_to(site).as_posix().startswith(("_static/", "_sources/"))
+    )  # _static/ holds the theme's template macros as .html files: not pages
+    cjk_families = _cjk_font_families()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    shots = {page: (name, selector) for name, (page, selector) in SCREENSHOT_PAGES.items()}
+    results = {}
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        for path in pages:
+            page = context.new_page()
+            seen = {"requests": [], "foreign": [], "console": [], "failed": []}
+
+            def on_request(request, seen=seen):
+                seen["requests"].append(request.url)
+                parts = urllib.parse.urlsplit(request.url)
+                if parts.scheme not in ("data", "blob", "about") and parts.netloc != origin:
+                    seen["foreign"].append(request.url)
+
+            def on_response(response, seen=seen):
+                if response.status >= 400:
+                    seen["failed"].append(f"{response.status} {response.url}")
+
+            page.on("request", on_request)
+            page.on("response", on_response)
+            page.on("requestfailed", lambda r, seen=seen: seen["failed"].append(r.url))
+            page.on(
+                "console",
+                lambda m, seen=seen: seen["console"].append(m.text) if m.type == "error" else None,
+            )
+            page.on("pageerror", lambda e, seen=seen: seen["console"].append(str(e)))
+            page.goto(server + path, wait_until="load")
+            report = page.evaluate(PAGE_SCRIPT)
+            page.wait_for_load_state("networkidle")
+            report["cjkFonts"] = _platform_fonts(context, page, len(report["cjkProbes"]))
+            report["cjkFamilies"] = cjk_families
+            if path in shots:
+                name, selector = shots[path]
+                if selector and page.locator(selector).count():
+                    page.locator(selector).first.scroll_into_view_if_needed()
+                    page.mouse.wheel(0, -120)  # a little context above it
+                    page.wait_for_timeout(200)
+                page.screenshot(path=SCREENSHOTS / name)
+            if report["download"]:
+                report["downloaded"] = _download(page)
+            report.update(seen)
+            results[path] = report
+            page.close()
+        browser.close()
+    return results
+
+
+def _platform_fonts(context, page, probes: int) -> list[list[str]]:
+    """For each CJK probe, the fonts Chromium drew it with (CDP CSS.getPlatformFontsForNode)."""
+    if not probes:
+        return []
+    cdp = context.new_cdp_session(page)
+    cdp.send("DOM.enable")
+    cdp.send("CSS.enable")
+    root = cdp.send("DOM.getDocument", {"depth": 0})["root"]["nodeId"]
+    ids = cdp.send("DOM.querySelectorAll", {"nodeId": root, "selector": "[data-cjk-probe]"})
+    fonts = []
+    for node in ids["nodeIds"]:
+        used = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+        fonts.append([f["familyName"] for f in used if f["glyphCount"] > 0])
+    cdp.detach()
+    return fonts
+
+
+def _download(page) -> str | None:
+    """Click the page's download button; the bytes of the file the browser saves."""
+    page.locator(".dropdown-download-buttons button.dropdown-toggle").first.click()
+    with page.expect_download(timeout=10_000) as info:
+        page.locator("a.btn-download-source-button").first.click()
+    saved = info.value.path()
+    return Path(saved).read_bytes().decode("utf-8") if saved else None
+
+
+class _Ids(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.ids: set[str] = set()
+
+    def handle_starttag(self, tag, attrs):
+        for key, value in attrs:
+            if key in ("id", "name") and value:
+                self.ids.add(value)
+
+
+@functools.cache
+def _ids_of(path: Path) -> frozenset[str]:
+    parser = _Ids()
+    parser.feed(path.read_text(encoding="utf-8"))
+    return frozenset(parser.ids)
+
+
+def _problems(visits, key: str) -> dict[str, object]:
+    return {page: r[key] for page, r in visits.items() if r[key]}
+
+
+def test_every_page_was_opened(visits, site):
+    notebooks = sorted(p.stem for p in NOTEBOOKS.glob("*.ipynb"))
+    opened = {Path(p).stem for p in visits if p.startswith("notebooks/")}
+    assert opened >= set(notebooks), f"notebooks with no page: {set(notebooks) - opened}"
+    assert {"index.html", "api.html"} <= set(visits)
+
+
+def test_no_request_to_another_host(visits):
+    assert not _problems(visits, "foreign")
+
+
+def test_no_console_error(visits):
+    assert not _problems(visits, "console")
+
+
+def test_every_request_succeeded(visits):
+    assert not _problems(visits, "failed")
+
+
+def test_every_image_loaded(visits):
+    assert not _problems(visits, "brokenImages")
+
+
+def test_formulas_are_typeset(visits):
+    problems = {}
+    for notebook in sorted(NOTEBOOKS.glob("*.ipynb")):
+        report = visits.get(f"notebooks/{notebook.stem}.html")
+        if report is None or not _has_math_source(notebook):
+            continue
+        if report["typeset"] == 0 or report["untypesetMath"]:
+            problems[notebook.name] = (
+                f"{report['mathElements']} formulas, {report['typeset']} typeset, "
+                f"{report['untypesetMath']} left as TeX"
+            )
+    assert not problems
+    assert not _problems(visits, "untypesetMath"), "formulas left as TeX (titles, API page)"
+    assert not _problems(visits, "texErrors"), "MathJax reported TeX errors"
+
+
+def test_chinese_is_drawn_with_a_cjk_font(visits):
+    pages_with_chinese = [p for p, r in visits.items() if r["cjkProbes"]]
+    assert pages_with_chinese, "no page shows the document's Chinese"
+    problems = {}
+    for page in pages_with_chinese:
+        report = visits[page]
+        families = report["cjkFamilies"]
+        for text, fonts in zip(report["cjkProbes"], report["cjkFonts"], strict=True):
+            if not any(f in families or CJK_FONT_NAME.search(f) for f in fonts):
+                problems.setdefault(page, []).append(f"{text!r} drawn with {fonts}")
+    assert not problems, "Chinese text drawn with no CJK font (apt-get install fonts-noto-cjk)"
+
+
+def test_internal_links_and_fragments_resolve(visits, site, server):
+    problems = {}
+    for page, report in visits.items():
+        for href in report["links"]:
+            if not href.startswith(server):
+                continue  # a link out: allowed, never fetched
+            parts = urllib.parse.urlsplit(href[len(server) - 1 :])
+            target = site / urllib.parse.unquote(parts.path).lstrip("/")
+            if target.is_dir():
+                if not (target / "index.html").is_file():
+                    problems.setdefault(page, []).append(f"{href}: a folder listing, not a page")
+                    continue
+                target = target / "index.html"
+            if not target.is_file():
+                problems.setdefault(page, []).append(f"{href}: no such file")
+                continue
+            fragment = urllib.parse.unquote(parts.fragment)
+            if fragment and target.suffix == ".html" and fragment not in _ids_of(target):
+                problems.setdefault(page, []).append(f"{href}: no element with id {fragment!r}")
+    assert not problems
+
+
+def test_empty_document_links_show_as_text(visits):
+    assert not _problems(visits, "emptyLinksInText")
+
+
+def test_download_button_gives_the_notebook(visits):
+    for notebook in sorted(NOTEBOOKS.glob("*.ipynb")):
+        report = visits[f"notebooks/{notebook.stem}.html"]
+        assert report["download"], f"{notebook.name}: no download button"
+        assert report["download"][0].endswith(f"/{notebook.name}")
+        downloaded = report.get("downloaded")
+        assert downloaded is not None, f"{notebook.name}: the button saved nothing"
+        # the notebook the site was built from (docs/build copies notebooks/ to docs/notebooks/)
+        built_from = ROOT / "docs" / "notebooks" / notebook.name
+        assert downloaded == built_from.read_text(encoding="utf-8"), notebook.name
+        assert json.loads(downloaded)["cells"], f"{notebook.name}: not a notebook"
+
+
+def test_screenshots_saved(visits):
+    for name in SCREENSHOT_PAGES:
+        shot = SCREENSHOTS / name
+        assert shot.is_file() and shot.stat().st_size > 10_000, shot
