@@ -96,11 +96,8 @@ def leaky_relu_prime(z: Array, a: Array | None = None, out: Array | None = None)
 
 
 def identity(z: Array, out: Array | None = None) -> Array:
-    r"""σ(z) = z: a linear output layer, for regression."""
-    if out is None:
-        return z.copy()
-    np.copyto(out, z)
-    return out
+    r"""σ(z) = z: a linear output layer, for regression (a copy of z, or z written into out)."""
+    return np.positive(z, out=out)
 
 
 def identity_prime(z: Array, a: Array | None = None, out: Array | None = None) -> Array:

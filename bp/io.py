@@ -134,6 +134,9 @@ def _read(path: str | os.PathLike) -> dict[str, np.ndarray]:
         raise ModelFileError(
             f"{path!r} is not a readable .npz file (truncated or corrupt?): {err}"
         ) from None
+    for key, value in stored.items():
+        if not isinstance(value, np.ndarray):
+            raise ModelFileError(f"{path!r}: entry {key!r} is not a NumPy array (corrupt file?)")
     if stored.get("format", np.array("")).tolist() not in READABLE:
         raise ModelFileError(f"{path!r} is not a bp model file: it has no format={FORMAT!r} entry")
     return stored
@@ -171,7 +174,10 @@ def load(path: str | os.PathLike) -> Network:
     sizes = stored.get("sizes", np.array([]))
     if sizes.ndim != 1 or not np.issubdtype(sizes.dtype, np.integer):
         raise ModelFileError(f"{path!r}: sizes must be a 1-D integer array; got {sizes!r}")
-    sizes = sizes.tolist()
+    try:
+        sizes = list(_checks.sizes(sizes.tolist()))
+    except (TypeError, ValueError) as err:
+        raise ModelFileError(f"{path!r} holds no valid bp network: {err}") from None
     for l in range(2, len(sizes) + 1):
         for name, shape in ((f"W{l}", (sizes[l - 1], sizes[l - 2])), (f"b{l}", (sizes[l - 1], 1))):
             if name not in stored:

@@ -340,7 +340,7 @@ _STOPPED_BY = {
     "loss": "the loss rule: J changed by less than {epsilon:g} in one iteration",
 }
 #: J this many times its start, or a weight this many times the largest start weight, diverged.
-_J_GROWTH, _W_GROWTH = 1e3, 1e6
+_J_GROWTH, _W_GROWTH = 1e6, 1e6
 
 
 def _divergence(J: float | None, J_start: float | None, net: Network, largest_start: float) -> str:
