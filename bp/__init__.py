@@ -18,12 +18,11 @@ arguments and call the formula function of ``bp.propagation``.
 from bp import activations, data, descent, losses, optimizers, propagation, regularization
 from bp.activations import ACTIVATIONS
 from bp.checked import backward, forward, gradients, loss, predict
-from bp.descent import update
 from bp.gradcheck import gradient_check, numerical_gradients, relative_error
 from bp.io import ModelFileError, load, load_info, load_optimizer_state, save
 from bp.losses import LOSSES
 from bp.network import Network
-from bp.optimizers import Adam, Momentum, OptimizerState
+from bp.optimizers import Adam, Momentum, OptimizerState, update
 from bp.propagation import (
     bias_gradient,
     hidden_delta,

@@ -1,7 +1,6 @@
 r"""Gradient descent: the batches of the m columns, and one iteration over them.
 
-The document's update (``update``, from ``bp.optimizers``), for l = 2..L, over
-the m samples:
+The document's update (``bp.optimizers.update``), for l = 2..L, over the m samples:
 
     W^l ← W^l − α Σ_i δ^{i,l} (a^{i,l-1})^T,    b^l ← b^l − α Σ_i δ^{i,l}.
 
@@ -9,9 +8,9 @@ Batch gradient descent makes one such update per iteration over all m
 samples; mini-batch descent one per batch of k samples (⌈m/k⌉ per iteration);
 stochastic descent one per sample (k = 1).
 
-``Workspace`` holds the arrays that one ``bp.train`` call writes into: z^l,
-a^l and δ^l for a batch, and the gradients. They are allocated once, so the
-formulas of ``bp.propagation`` run without allocating. A batch wider than
+``Workspace`` holds one ``bp.train`` call: its network, data and settings, and
+the arrays its formulas write into (z^l, a^l and δ^l for a batch, the
+gradients), allocated once rather than for every batch. A batch wider than
 ``CHUNK`` columns is processed in chunks, and its gradient is the sum of the
 chunks' gradients: Δ^l (A^{l-1})^T = Σ_i δ^{i,l} (a^{i,l-1})^T splits into
 partial sums. That keeps the buffers small, whatever m is.
@@ -26,11 +25,13 @@ import numpy as np
 
 from bp.losses import objective
 from bp.network import Layers, Network
-from bp.optimizers import OPTIMIZERS, OptimizerState, update  # noqa: F401 (bp.descent.update)
+from bp.optimizers import OPTIMIZERS, Optimizer, OptimizerState
 from bp.propagation import backward, forward, layer_gradients
 from bp.regularization import dropout_masks
 
 Array = np.ndarray
+Masks = dict[int, Array] | None
+Columns = Array | slice
 
 #: The most samples (columns) that one forward and backward pass processes at once.
 #: Wider chunks make larger matrix products; narrower ones keep z, a and δ in cache.
@@ -49,10 +50,30 @@ def batches(m: int, k: int, rng: np.random.Generator | None) -> Iterator[Array |
 
 
 class Workspace:
-    """The buffers of one training run: z^l, a^l, δ^l per batch width, and ∂J/∂W^l, ∂J/∂b^l."""
+    """One training run: the network, the data, the settings of ``bp.train``, and the buffers
+    the formulas write into (z^l, a^l, δ^l per batch width; ∂J/∂W^l, ∂J/∂b^l).
 
-    def __init__(self, net: Network, X: Array, Y: Array, chunk: int = CHUNK) -> None:
-        self.net, self.chunk = net, chunk
+    alpha : the step α; k : the batch size (m: the full batch); reduction : "sum" or
+    "mean"; l2 : λ; dropout : p (0: none); rng : shuffles and dropout masks come from
+    it; shuffle : shuffle the samples every iteration (mini-batches); optimizer, state :
+    the update rule (``bp.optimizers``) and what it remembers; chunk : the most columns
+    one forward and backward pass takes at once.
+    """
+
+    def __init__(
+        self, net: Network, X: Array, Y: Array, *, alpha: float = 1.0, k: int | None = None,
+        reduction: str = "sum", l2: float = 0.0, dropout: float = 0.0,
+        rng: np.random.Generator | None = None, shuffle: bool = True,
+        optimizer: Optimizer | None = None, state: OptimizerState | None = None,
+        chunk: int = CHUNK,
+    ) -> None:  # fmt: skip
+        self.net, self.X, self.Y, self.alpha = net, X, Y, alpha
+        self.k = X.shape[1] if k is None else k
+        self.mean, self.l2, self.dropout = reduction == "mean", l2, dropout
+        self.rng = np.random.default_rng() if rng is None else rng
+        self.shuffle, self.chunk = shuffle, min(chunk, self.k)
+        self.optimizer: Optimizer = OPTIMIZERS["gd"] if optimizer is None else optimizer
+        self.state = state or OptimizerState.zeros(self.optimizer.name, self.optimizer.slots, net)
         self.dW = Layers({l: np.empty_like(W) for l, W in net.W.items()})
         self.db = Layers({l: np.empty_like(b) for l, b in net.b.items()})
         self.partial: tuple[Layers, Layers] | None = None  # one chunk's gradients, to add
@@ -114,18 +135,17 @@ def _chunks(cols: Array | slice, m: int, chunk: int) -> Iterator[tuple[int, Arra
 
 
 def batch_gradients(
-    net: Network, X: Array, Y: Array, cols: Array | slice, work: Workspace, l2: float = 0.0,
-    masks: dict[int, Array] | None = None, grad: bool = True, want_J: bool = True,
-) -> Any:  # fmt: skip
+    work: Workspace, cols: Columns, masks: Masks = None, grad: bool = True, want_J: bool = True
+) -> Any:
     r"""J summed over the samples ``cols`` (if ``want_J``), and (if ``grad``) its gradient.
 
     The gradient of that sum, Σ_i δ^{i,l} (a^{i,l-1})^T + λ W^l and Σ_i δ^{i,l}, goes
     to ``work.dW`` and ``work.db``, in chunks of at most ``work.chunk`` columns.
     """
-    J: Any = 0.0 if want_J else None
-    for offset, part in _chunks(cols, X.shape[1], work.chunk):
-        z, a, delta, x, y = work.layers(w := _width(part, X.shape[1]))
-        x, y = _columns(X, part, x), _columns(Y, part, y)
+    net, J = work.net, 0.0 if want_J else None
+    for offset, part in _chunks(cols, work.X.shape[1], work.chunk):
+        z, a, delta, x, y = work.layers(w := _width(part, work.X.shape[1]))
+        x, y = _columns(work.X, part, x), _columns(work.Y, part, y)
         part_masks = masks and {l: M[:, offset : offset + w] for l, M in masks.items()}
         forward(net, x, z, a, part_masks)
         if want_J:
@@ -133,7 +153,7 @@ def batch_gradients(
         if grad:
             backward(net, z, a, y, delta, part_masks)
             dW, db = (work.dW, work.db) if offset == 0 else work.partials()
-            layer_gradients(net, delta, a, l2 if offset == 0 else 0.0, dW, db)
+            layer_gradients(net, delta, a, work.l2 if offset == 0 else 0.0, dW, db)
             for l in dW if offset else ():
                 work.dW[l] += dW[l]
                 work.db[l] += db[l]
@@ -147,25 +167,17 @@ def _width(cols: Array | slice, m: int) -> int:
     return len(cols)
 
 
-def epoch(
-    net: Network, X: Array, Y: Array, alpha: float, k: int, work: Workspace,
-    rng: np.random.Generator | None = None, reduction: str = "sum", l2: float = 0.0,
-    dropout: tuple[float, np.random.Generator] | None = None, want_J: bool = False,
-    optimizer=OPTIMIZERS["gd"], state: OptimizerState | None = None,
-) -> Any:  # fmt: skip
-    r"""One iteration: the ⌈m/k⌉ updates of one pass over the m samples (shuffled by ``rng``).
+def epoch(work: Workspace, want_J: bool = False) -> Any:
+    r"""One iteration: the ⌈m/k⌉ updates of one pass over the m samples, batch by batch.
 
-    ``dropout`` is (p, rng) or None. Returns the sum of the batches' J, each from its
-    own forward pass, if ``want_J``.
+    Returns the sum of the batches' J, each from its own forward pass, if ``want_J``.
     """
-    J: Any = 0.0 if want_J else None
-    for cols in batches(X.shape[1], k, rng):
-        k_batch = cols.stop - cols.start if isinstance(cols, slice) else len(cols)
-        masks = dropout and dropout_masks(net, k_batch, *dropout)
-        J_batch = batch_gradients(net, X, Y, cols, work, l2, masks, want_J=want_J)
+    net, m, J = work.net, work.X.shape[1], 0.0 if want_J else None
+    for cols in batches(m, work.k, work.rng if work.shuffle else None):
+        k = _width(cols, m)
+        masks = dropout_masks(net, k, work.dropout, work.rng) if work.dropout else None
+        J_batch = batch_gradients(work, cols, masks, want_J=want_J)
         J = J + J_batch if want_J else None
-        # W^l ← W^l − α ∂J/∂W^l (GD: the document's rule), ∂J/∂W^l of the mean: Σ/k
-        optimizer.step(
-            net, work.dW, work.db, alpha, state, 1 / k_batch if reduction == "mean" else 1
-        )
+        # W^l ← W^l − α ∂J/∂W^l (the document's rule, or the optimizer's); "mean": ∂J/∂W^l = Σ/k
+        work.optimizer.step(net, work.dW, work.db, work.alpha, work.state, k if work.mean else 1)
     return J

@@ -171,11 +171,11 @@ def load(path: str | os.PathLike) -> Network:
     """
     path = os.fspath(path)
     stored = _read(path)
-    sizes = stored.get("sizes", np.array([]))
-    if sizes.ndim != 1 or not np.issubdtype(sizes.dtype, np.integer):
-        raise ModelFileError(f"{path!r}: sizes must be a 1-D integer array; got {sizes!r}")
+    stored_sizes = stored.get("sizes", np.array([]))
+    if stored_sizes.ndim != 1 or not np.issubdtype(stored_sizes.dtype, np.integer):
+        raise ModelFileError(f"{path!r}: sizes must be a 1-D integer array; got {stored_sizes!r}")
     try:
-        sizes = list(_checks.sizes(sizes.tolist()))
+        sizes = list(_checks.sizes(stored_sizes.tolist()))
     except (TypeError, ValueError) as err:
         raise ModelFileError(f"{path!r} holds no valid bp network: {err}") from None
     for l in range(2, len(sizes) + 1):

@@ -90,7 +90,7 @@ class Loss:
 
     name: str
     J: Callable[[Array, Array, Array], Array]
-    dJ_da: Callable[..., Array] | None = None
+    dJ_da: Callable[..., Array] = None  # type: ignore[assignment]
     delta_L: Callable[..., Array] | None = None
     output: str | None = None
 

@@ -1,7 +1,7 @@
 r"""The update rule: the document's, and beyond it momentum, Nesterov and Adam.
 
 The document's rule is plain gradient descent, W^l ← W^l − α ∂J/∂W^l
-(``bp.descent.update``). The others remember something between updates:
+(``bp.optimizers.update``). The others remember something between updates:
 
     momentum:  v ← β v + g,               W ← W − α v
     Nesterov:  v ← β v + g,               W ← W − α (g + β v)
@@ -68,9 +68,14 @@ class OptimizerState:
 
 
 def momentum_update(
-    net: Network, dW: Layers, db: Layers, alpha: float, velocity: dict[str, Layers],
-    beta: float, nesterov: bool = False,
-) -> None:  # fmt: skip
+    net: Network,
+    dW: Layers,
+    db: Layers,
+    alpha: float,
+    velocity: dict[str, Layers],
+    beta: float,
+    nesterov: bool = False,
+) -> None:
     r"""v ← β v + g, then W ← W − α v, or with Nesterov W ← W − α (g + β v), in place."""
     for l in range(2, net.L + 1):
         for P, g, v in ((net.W[l], dW[l], velocity["W"][l]), (net.b[l], db[l], velocity["b"][l])):
@@ -82,9 +87,15 @@ def momentum_update(
 
 
 def adam_update(
-    net: Network, dW: Layers, db: Layers, alpha: float, state: OptimizerState,
-    beta1: float, beta2: float, eps: float,
-) -> None:  # fmt: skip
+    net: Network,
+    dW: Layers,
+    db: Layers,
+    alpha: float,
+    state: OptimizerState,
+    beta1: float,
+    beta2: float,
+    eps: float,
+) -> None:
     r"""Adam, in place: m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g², W ← W − α m̂/(√v̂ + ε̂)."""
     t = state.step
     m, v = state.slots["m"], state.slots["v"]
@@ -106,11 +117,10 @@ class GD:
     name = "gd"
     slots = ()
 
-    def step(self, net, dW, db, alpha: float, state: OptimizerState, scale: float) -> None:
-        """One update with the gradient ``scale`` · (dW, db) (scale = 1/k for a mean)."""
-        if state is not None:
-            state.step += 1
-        update(net, dW, db, alpha * scale)
+    def step(self, net, dW, db, alpha: float, state: OptimizerState, k: int = 1) -> None:
+        """One update with the gradient (dW, db) / k (k: the batch size for a mean, else 1)."""
+        state.step += 1
+        update(net, dW, db, alpha / k)
 
 
 @dataclass(frozen=True)
@@ -125,9 +135,9 @@ class Momentum:
     def name(self) -> str:
         return "nesterov" if self.nesterov else "momentum"
 
-    def step(self, net, dW, db, alpha: float, state: OptimizerState, scale: float) -> None:
-        """One update with the gradient ``scale`` · (dW, db) (scale = 1/k for a mean)."""
-        _scale(dW, db, scale)
+    def step(self, net, dW, db, alpha: float, state: OptimizerState, k: int = 1) -> None:
+        """One update with the gradient (dW, db) / k (k: the batch size for a mean, else 1)."""
+        _mean(dW, db, k)
         state.step += 1
         momentum_update(net, dW, db, alpha, state.slots["velocity"], self.beta, self.nesterov)
 
@@ -142,22 +152,25 @@ class Adam:
     name = "adam"
     slots = ("m", "v")
 
-    def step(self, net, dW, db, alpha: float, state: OptimizerState, scale: float) -> None:
-        """One update with the gradient ``scale`` · (dW, db) (scale = 1/k for a mean)."""
-        _scale(dW, db, scale)
+    def step(self, net, dW, db, alpha: float, state: OptimizerState, k: int = 1) -> None:
+        """One update with the gradient (dW, db) / k (k: the batch size for a mean, else 1)."""
+        _mean(dW, db, k)
         state.step += 1
         adam_update(net, dW, db, alpha, state, self.beta1, self.beta2, self.eps)
 
 
-def _scale(dW: Layers, db: Layers, scale: float) -> None:
-    if scale != 1.0:
+def _mean(dW: Layers, db: Layers, k: int) -> None:
+    if k != 1:
         for l in dW:
-            dW[l] *= scale
-            db[l] *= scale
+            dW[l] /= k
+            db[l] /= k
 
+
+#: Any of the update rules.
+Optimizer = GD | Momentum | Adam
 
 #: The optimizers by name, with their default hyperparameters.
-OPTIMIZERS = {
+OPTIMIZERS: dict[str, Optimizer] = {
     "gd": GD(),
     "momentum": Momentum(),
     "nesterov": Momentum(nesterov=True),

@@ -107,7 +107,7 @@ def output_error(net: Network, z_L: Array, a_L: Array, Y: Array, out: Array | No
     """
     if net.loss.delta_L is not None:
         return net.loss.delta_L(a_L, Y, out=out)
-    dJ_da = net.loss.dJ_da(a_L, Y, out=out)  # type: ignore[misc]
+    dJ_da = net.loss.dJ_da(a_L, Y, out=out)
     return output_delta(dJ_da, z_L, net.output_activation.sigma_prime, a_L, out=dJ_da)
 
 
@@ -168,9 +168,13 @@ def bias_gradient(delta: Array, out: Array | None = None) -> Array:
 
 
 def layer_gradients(
-    net: Network, delta: Arrays, a: Arrays, l2: float = 0.0, dW: Layers | None = None,
+    net: Network,
+    delta: Arrays,
+    a: Arrays,
+    l2: float = 0.0,
+    dW: Layers | None = None,
     db: Layers | None = None,
-) -> tuple[Layers, Layers]:  # fmt: skip
+) -> tuple[Layers, Layers]:
     r"""∂J/∂W^l = δ^l (a^{l-1})^T (+ λ W^l) and ∂J/∂b^l = Σ_i δ^{i,l}, for l = 2..L.
 
     These are the gradients of the summed J (the document's); ``gradients``

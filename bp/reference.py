@@ -10,8 +10,9 @@ from __future__ import annotations
 import numpy as np
 
 from bp import _checks
+from bp.descent import Workspace
 from bp.network import Layers, Network
-from bp.optimizers import GD, update
+from bp.optimizers import update
 from bp.propagation import bias_gradient, hidden_delta, layer_forward, output_error, weight_gradient
 from bp.regularization import l2_gradient
 from bp.training import STOP_RULES, History, _Run
@@ -48,8 +49,9 @@ class _PerSample(_Run):
     """``train``'s outer loop (Max, ε, progress, divergence) around ``per_sample_iteration``."""
 
     def iteration(self, last: bool, record_loss: bool | str) -> Array | None:
-        reduction = "mean" if self.mean else "sum"
-        per_sample_iteration(self.net, self.X, self.Y, self.alpha, reduction, self.l2)
+        work = self.work
+        reduction = "mean" if work.mean else "sum"
+        per_sample_iteration(self.net, self.X, self.Y, work.alpha, reduction, work.l2)
         return self.data_loss() if record_loss else None
 
 
@@ -91,5 +93,6 @@ def train_per_sample(
     reduction = _checks.check_reduction(reduction)
     l2 = _checks.check_real("l2", l2, positive=False)
     stop = _checks.choice("stop", stop, STOP_RULES)
-    run = _PerSample(net, X, Y, alpha, X.shape[1], reduction, l2, 0.0, None, False, GD(), None)
+    work = Workspace(net, X, Y, alpha=alpha, reduction=reduction, l2=l2)
+    run = _PerSample(work)
     return run.iterate(max_iter, epsilon, stop, True, None, callback, verbose)

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from bp import _checks
-from bp.descent import CHUNK, Workspace, batch_gradients, epoch
+from bp.descent import Workspace, batch_gradients, epoch
 from bp.network import Layers, Network
 from bp.optimizers import OptimizerState
 from bp.propagation import forward, loss
@@ -183,63 +183,53 @@ def train(
     state = _checks.optimizer_state(optimizer_state, optimizer, net)
     watch = _Validation.of(net, validation, early_stopping, reduction)
     rng = np.random.default_rng(_checks.seed(seed))
-    run = _Run(net, X, Y, alpha, k, reduction, l2, dropout, rng, bool(shuffle), optimizer, state)
-    return run.iterate(max_iter, epsilon, stop, record_loss, watch, callback, verbose)
+    work = Workspace(
+        net, X, Y, alpha=alpha, k=k, reduction=reduction, l2=l2, dropout=dropout, rng=rng,
+        shuffle=bool(shuffle), optimizer=optimizer, state=state,
+    )  # fmt: skip
+    return _Run(work).iterate(max_iter, epsilon, stop, record_loss, watch, callback, verbose)
 
 
 class _Run:
-    """One call of ``train``: its settings, its buffers, and its loop over iterations."""
+    """One call of ``train``: its Workspace (settings, buffers) and its loop over iterations."""
 
-    def __init__(
-        self, net, X, Y, alpha, k, reduction, l2, dropout, rng, shuffle, optimizer, state
-    ) -> None:
-        self.net, self.X, self.Y, self.alpha, self.k = net, X, Y, alpha, k
-        self.optimizer, self.state = optimizer, state
-        self.reduction, self.mean, self.l2 = reduction, reduction == "mean", l2
-        self.dropout = (dropout, rng) if dropout else None
-        self.shuffle_rng = rng if shuffle else None
-        self.full = k >= X.shape[1] and not dropout
-        self.work = Workspace(net, X, Y, min(CHUNK, k))
+    def __init__(self, work: Workspace) -> None:
+        self.work, self.net, self.X, self.Y = work, work.net, work.X, work.Y
+        self.full = work.k >= work.X.shape[1] and not work.dropout
         self.pending = False  # full batch: work.dW, work.db hold the gradient at today's weights
 
     def iteration(self, last: bool, record_loss: bool | str) -> Array | None:
         """One pass over the m samples; returns J after it without the L2 term, if recorded."""
-        net, X, Y, work, m = self.net, self.X, self.Y, self.work, self.X.shape[1]
+        work, m = self.work, self.X.shape[1]
         if not self.full:
-            running = record_loss is True and self.k < m
-            J = epoch(
-                net, X, Y, self.alpha, self.k, work, self.shuffle_rng, self.reduction, self.l2,
-                self.dropout, running, self.optimizer, self.state,
-            )  # fmt: skip
+            running = record_loss is True and work.k < m
+            J = epoch(work, want_J=running)
             return J if running else self.data_loss() if record_loss else None
         if not self.pending:
-            batch_gradients(net, X, Y, slice(None), work, self.l2, want_J=False)
-        self.optimizer.step(
-            net, work.dW, work.db, self.alpha, self.state, 1 / m if self.mean else 1
-        )
+            batch_gradients(work, slice(None), want_J=False)
+        k = m if work.mean else 1  # the gradient of the mean is Σ/m
+        work.optimizer.step(self.net, work.dW, work.db, work.alpha, work.state, k)
         # J after this iteration comes from the forward pass of the next one's gradient.
         self.pending = not last
         if last and not record_loss:
             return None
-        J = batch_gradients(
-            net, X, Y, slice(None), work, self.l2, grad=not last, want_J=bool(record_loss)
-        )
+        J = batch_gradients(work, slice(None), grad=not last, want_J=bool(record_loss))
         return J if record_loss else None
 
     def data_loss(self) -> Any:
         """J over all m samples at the current weights, without the L2 term."""
-        return batch_gradients(self.net, self.X, self.Y, slice(None), self.work, grad=False)
+        return batch_gradients(self.work, slice(None), grad=False)
 
     def objective(self, J_data: Array) -> float:
         """J with the L2 term of the current weights and the reduction."""
-        J = J_data + (l2_penalty(self.net.W, self.l2) if self.l2 else 0.0)
-        return float(J / self.X.shape[1] if self.mean else J)
+        J = J_data + (l2_penalty(self.net.W, self.work.l2) if self.work.l2 else 0.0)
+        return float(J / self.X.shape[1] if self.work.mean else J)
 
     def iterate(self, max_iter, epsilon, stop, record_loss, watch, callback, verbose) -> History:
         """The outer loop: Max, the stop rule, progress, Ctrl-C, divergence, validation."""
-        net, history = self.net, History(optimizer_state=self.state)
+        net, history = self.net, History(optimizer_state=self.work.state)
         J_start = self.objective(self.data_loss()) if record_loss else None
-        stuck_at_start = self.stuck()
+        start = _snapshot(net)
         J_prev, largest_start = J_start, _largest(net)
         progress = _Progress(max_iter) if verbose else None
         W_prev, b_prev = _snapshot(net)
@@ -254,9 +244,10 @@ class _Run:
                     _restore(net, W_prev, b_prev)
                     history.reason = problem
                     raise TrainingDiverged(
-                        f"training diverged at iteration {iteration}: {problem}; alpha={self.alpha}"
-                        f" is too large for this network and data (try a smaller alpha"
-                        f"{'' if self.mean else ', or reduction=' + repr('mean')})."
+                        f"training diverged at iteration {iteration}: {problem}; "
+                        f"alpha={self.work.alpha} is too large for this network and data "
+                        f"(try a smaller alpha"
+                        f"{'' if self.work.mean else ', or reduction=' + repr('mean')})."
                         f" The network keeps the weights of iteration {iteration - 1}.",
                         history,
                     )
@@ -298,19 +289,21 @@ class _Run:
         else:
             if watch is not None and watch.early_stopping:
                 _restore(net, *watch.best)
-            self.diagnose(history, J_start, stuck_at_start)
+            self.diagnose(history, J_start, start)
         finally:
             if progress:
                 progress.close(history)
         return history
 
-    def stuck(self) -> str:
-        """ "k of n output units saturated on the wrong side" when over a quarter are, else ""."""
-        z, a = forward(self.net, self.X[:, :4096])
-        stuck, total = _stuck_outputs(self.net, z[self.net.L], a[self.net.L], self.Y[:, :4096])
+    def stuck(self, net: Network) -> str:
+        """ "k of n output units saturated on the wrong side" when over a quarter of the
+        first 1024 samples' are, else ""."""
+        X, Y = self.X[:, :1024], self.Y[:, :1024]
+        z, a = forward(net, X)
+        stuck, total = _stuck_outputs(net, z[net.L], a[net.L], Y)
         return f"{stuck} of {total} output units saturated on the wrong side" * (stuck > total / 4)
 
-    def diagnose(self, history: History, J_start: float | None, stuck_at_start: str) -> None:
+    def diagnose(self, history: History, J_start: float | None, start: tuple) -> None:
         """Mark a run that went wrong as stalled, with its reason; it is then not converged."""
         signs = []
         J_end = history.loss[-1] if history.loss else None
@@ -320,14 +313,18 @@ class _Run:
             rose = J_end > J_start  # type: ignore[operator]
         if rose:
             signs.append(f"J rose from {J_start:.4g} to {J_end:.4g}")
-        stuck = self.stuck() if history.converged or J_end is None else ""
+        stuck = self.stuck(self.net) if history.converged or J_end is None else ""
+        from_start = False
         if stuck:
-            signs.append(stuck + (" (from the start)" if stuck_at_start else ""))
+            initial = self.net.copy()
+            _restore(initial, *start)
+            from_start = bool(self.stuck(initial))
+            signs.append(stuck + (" (from the start)" if from_start else ""))
         if signs:
             history.stalled, history.converged = True, False
             advice = (
                 "the initial weights saturate the output: try another init or seed"
-                if stuck_at_start and not signs[0].startswith("J rose")
+                if from_start and not rose
                 else "α is probably too large"
             )
             unrecorded = "" if J_end is not None else " (J was not recorded: judged by saturation)"
@@ -358,15 +355,15 @@ def _divergence(J: float | None, J_start: float | None, net: Network, largest_st
 def _stuck_outputs(net: Network, z_L: Array, a_L: Array, Y: Array) -> tuple[int, int]:
     """How many output units (of all n_out · m) sit saturated, far from their target.
 
-    Saturated: σ'(z^L) below a millionth of its largest value (sigmoid, tanh), or 0
-    (a ReLU below 0). There the gradient vanishes, and a unit more than ½ from its
+    Saturated: σ'(z^L) below a hundredth of its largest value (|z| > 6 for the sigmoid),
+    or 0 (a ReLU below 0). There the gradient vanishes, and a unit more than ½ from its
     target stays wrong. Softmax, identity and leaky ReLU outputs never saturate so.
     """
     sigma_prime = net.output_activation.sigma_prime
     if sigma_prime is None:
         return 0, a_L.size
     largest = float(np.max(sigma_prime(np.array([[-1.0, 0.0, 1.0]], z_L.dtype))))
-    flat = sigma_prime(z_L) < 1e-6 * largest
+    flat = sigma_prime(z_L) < 1e-2 * largest
     return int(np.count_nonzero(flat & (np.abs(a_L - Y) > 0.5))), a_L.size
 
 

@@ -16,7 +16,7 @@ import pytest
 from conftest import ACTIVATION_NAMES, random_case
 
 import bp
-from bp import descent, propagation
+from bp import descent, optimizers, propagation
 from bp.activations import Activation
 from bp.descent import Workspace, batch_gradients
 from bp.regularization import dropout_masks
@@ -69,9 +69,9 @@ def test_batch_gradients_equal_the_plain_gradients(seed, pair, chunk, dtype):
     l2 = [0.0, 0.3][seed % 2]
     for order in ("C", "F"):
         Xo, Yo = np.asarray(X, order=order), np.asarray(Y, order=order)
-        work = Workspace(net, Xo, Yo, chunk=chunk)
+        work = Workspace(net, Xo, Yo, l2=l2, chunk=chunk)
         for cols in _column_choices(X.shape[1], seed):
-            J = batch_gradients(net, Xo, Yo, cols, work, l2)
+            J = batch_gradients(work, cols)
             dW, db = propagation.gradients(net, X[:, cols], Y[:, cols], "sum", l2)
             for l in net.W:
                 assert work.dW[l].dtype == work.db[l].dtype == dtype
@@ -90,8 +90,8 @@ def test_batch_gradients_with_dropout_masks_equal_the_masked_formulas(seed, chun
             break
     cols = np.random.default_rng(seed).permutation(X.shape[1])
     masks = dropout_masks(net, len(cols), 0.4, np.random.default_rng(seed))
-    work = Workspace(net, X, Y, chunk=chunk)
-    J = batch_gradients(net, X, Y, cols, work, 0.2, masks)
+    work = Workspace(net, X, Y, l2=0.2, chunk=chunk)
+    J = batch_gradients(work, cols, masks)
     z, a = propagation.forward(net, X[:, cols], masks=masks)
     delta = propagation.backward(net, z, a, Y[:, cols], masks=masks)
     dW, db = propagation.layer_gradients(net, delta, a, 0.2)
@@ -104,21 +104,21 @@ def test_batch_gradients_with_dropout_masks_equal_the_masked_formulas(seed, chun
 def test_loss_only_and_gradient_only_passes(small_net):
     net, X, Y = small_net
     work = Workspace(net, X, Y, chunk=2)
-    assert batch_gradients(net, X, Y, slice(None), work, want_J=False) is None
+    assert batch_gradients(work, slice(None), want_J=False) is None
     dW, db = propagation.gradients(net, X, Y)
     for l in net.W:
         np.testing.assert_allclose(work.dW[l], dW[l], rtol=1e-13)
         np.testing.assert_allclose(work.db[l], db[l], rtol=1e-13)
     for l in net.W:
         work.dW[l].fill(7.0)
-    J = batch_gradients(net, X, Y, slice(None), work, grad=False)
+    J = batch_gradients(work, slice(None), grad=False)
     assert float(J) == pytest.approx(bp.loss(net, X, Y), rel=1e-13)
     assert all(np.all(work.dW[l] == 7.0) for l in net.W)  # no gradient was written
 
 
 def test_the_workspace_allocates_once_per_width(small_net):
     net, X, Y = small_net
-    work = Workspace(net, X, Y, chunk=2)  # m = 5: chunks of 2, 2 and 1 columns
+    work = Workspace(net, X, Y, l2=0.1, chunk=2)  # m = 5: chunks of 2, 2 and 1 columns
     buffers = {w: work.layers(w) for w in (1, 2)}
 
     def ids_of(bufs):  # z^l, a^l, δ^l for l = 2..L (a^1 is the batch's columns of X)
@@ -127,7 +127,7 @@ def test_the_workspace_allocates_once_per_width(small_net):
     ids = {w: ids_of(bufs) for w, bufs in buffers.items()}
     grads = [id(g) for g in (*work.dW.values(), *work.db.values())]
     for cols in (slice(None), np.array([4, 0, 3, 1, 2]), slice(None)):
-        batch_gradients(net, X, Y, cols, work, 0.1)
+        batch_gradients(work, cols)
         for w, bufs in buffers.items():
             again = work.layers(w)
             assert all(x is y for x, y in zip(again, bufs, strict=True))
@@ -150,8 +150,8 @@ def test_no_pass_is_wider_than_the_chunk(monkeypatch):
     for m in (100, 1000):
         X, Y = rng.standard_normal((5, m)), rng.uniform(size=(3, m))
         work = Workspace(net, X, Y, chunk=16)
-        batch_gradients(net, X, Y, slice(None), work)
-        batch_gradients(net, X, Y, rng.permutation(m)[:40], work)
+        batch_gradients(work, slice(None))
+        batch_gradients(work, rng.permutation(m)[:40])
         assert set(widths) == {16, m % 16, 40 % 16} - {0}  # full chunks and the rests
         widths.clear()
 
@@ -161,7 +161,7 @@ def test_one_full_batch_iteration_is_gradients_then_update(small_net):
     for reduction, step in (("sum", 0.3), ("mean", 0.3 / X.shape[1])):
         trained, manual = net.copy(), net.copy()
         bp.train(trained, X, Y, alpha=0.3, max_iter=1, epsilon=0.0, reduction=reduction, l2=0.2)
-        descent.update(manual, *propagation.gradients(manual, X, Y, "sum", 0.2), step)
+        optimizers.update(manual, *propagation.gradients(manual, X, Y, "sum", 0.2), step)
         for l in net.W:
             np.testing.assert_allclose(trained.W[l], manual.W[l], rtol=1e-14, atol=1e-16)
             np.testing.assert_allclose(trained.b[l], manual.b[l], rtol=1e-14, atol=1e-16)
@@ -180,7 +180,7 @@ def manual_train(net, X, Y, *, alpha, max_iter, batch_size, reduction, l2, shuff
             cols = order[start : start + k]
             running += propagation.loss(net, X[:, cols], Y[:, cols])
             dW, db = propagation.gradients(net, X[:, cols], Y[:, cols], "sum", l2)
-            descent.update(net, dW, db, alpha / len(cols) if reduction == "mean" else alpha)
+            optimizers.update(net, dW, db, alpha / len(cols) if reduction == "mean" else alpha)
         if k < m:  # the running loss: each batch's J before its update, + L2 at the end
             J = running + 0.5 * l2 * sum(np.sum(W.astype(float) ** 2) for W in net.W.values())
             loss.append(J / m if reduction == "mean" else J)
@@ -231,9 +231,9 @@ def test_mean_with_a_short_last_batch_steps_alpha_over_its_own_size(k):
             cols = slice(start, start + k)
             k_batch = min(start + k, 10) - start
             dW, db = propagation.gradients(manual, X[:, cols], Y[:, cols])  # the sum
-            descent.update(manual, dW, db, 0.4 / k_batch)
+            optimizers.update(manual, dW, db, 0.4 / k_batch)
             dW, db = propagation.gradients(wrong, X[:, cols], Y[:, cols])
-            descent.update(wrong, dW, db, 0.4 / k)  # α/k for the short batch too: wrong
+            optimizers.update(wrong, dW, db, 0.4 / k)  # α/k for the short batch too: wrong
     for l in net.W:
         np.testing.assert_allclose(net.W[l], manual.W[l], rtol=1e-13)
         np.testing.assert_allclose(net.b[l], manual.b[l], rtol=1e-13)
@@ -242,7 +242,7 @@ def test_mean_with_a_short_last_batch_steps_alpha_over_its_own_size(k):
 
 def test_each_batch_makes_one_update_with_the_summed_gradient(monkeypatch):
     seen = []
-    real = descent.update
+    real = optimizers.update
 
     def spy(net, dW, db, alpha):
         seen.append(({l: dW[l].copy() for l in dW}, {l: db[l].copy() for l in db}, alpha))
@@ -283,7 +283,7 @@ def test_full_batch_recomputes_the_gradient_when_a_callback_changes_weights():
     h = bp.train(net, X, Y, alpha=0.3, max_iter=6, epsilon=0.0, callback=shrink)
     loss = []
     for iteration in range(1, 7):
-        descent.update(manual, *propagation.gradients(manual, X, Y), 0.3)
+        optimizers.update(manual, *propagation.gradients(manual, X, Y), 0.3)
         loss.append(float(propagation.loss(manual, X, Y)))
         shrink(iteration, manual, None)
     for l in net.W:
@@ -340,7 +340,7 @@ def test_any_activation_object_trains_through_the_same_functions():
     manual = net.copy()
     h = bp.train(net, X, Y, alpha=0.05, max_iter=3, epsilon=0.0)
     for _ in range(3):
-        descent.update(manual, *propagation.gradients(manual, X, Y), 0.05)
+        optimizers.update(manual, *propagation.gradients(manual, X, Y), 0.05)
     assert h.iterations == 3 and np.isfinite(h.loss).all()
     for l in net.W:
         np.testing.assert_allclose(net.W[l], manual.W[l], rtol=1e-13)

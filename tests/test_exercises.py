@@ -29,7 +29,7 @@ BP_FUNCTIONS = {
     "hidden_delta": bp.propagation.hidden_delta,
     "backward": bp.propagation.backward,
     "layer_gradients": bp.propagation.layer_gradients,
-    "update": bp.descent.update,
+    "update": bp.optimizers.update,
     "iteration": ex.iteration,
     "should_stop": ex.should_stop,
 }
@@ -278,7 +278,7 @@ def test_sum_and_mean_are_told_apart_though_equal_at_m_1():
 
 
 def test_the_result_prints_as_one_paragraph():
-    result = ex.check("update", bp.descent.update)
+    result = ex.check("update", bp.optimizers.update)
     assert str(result) == repr(result) == result.message
     assert "\n\n" not in result.message and bool(result)
     assert not bool(ex.check("update", ex.mistakes("update")[0].wrong))

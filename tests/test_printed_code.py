@@ -84,7 +84,7 @@ CORE = (
     "bp.propagation.weight_gradient",
     "bp.propagation.bias_gradient",
     "bp.propagation.layer_gradients",
-    "bp.descent.update",
+    "bp.optimizers.update",
     "bp.descent.epoch",
     "bp.descent.batch_gradients",
     "bp.losses.objective",

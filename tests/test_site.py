@@ -34,9 +34,11 @@ ROOT = Path(__file__).resolve().parent.parent
 SITE = ROOT / "docs" / "_build" / "html"
 SCREENSHOTS = ROOT / "docs" / "_build" / "screenshots"
 NOTEBOOKS = ROOT / "notebooks"
+# Both editions: notebooks/*.ipynb and the Chinese notebooks/zh/*.ipynb.
+EDITIONS = sorted(NOTEBOOKS.glob("*.ipynb")) + sorted(NOTEBOOKS.glob("zh/*.ipynb"))
 SOURCES = [
-    ROOT / "README.md",
-    *NOTEBOOKS.glob("*.ipynb"),
+    *ROOT.glob("*.md"),
+    *EDITIONS,
     *(ROOT / "bp").glob("*.py"),
     *(p for p in (ROOT / "docs").glob("*") if p.is_file()),
     *(ROOT / "docs" / "_templates").glob("*"),
@@ -176,15 +178,22 @@ PAGE_SCRIPT = """async () => {
 
 
 @pytest.fixture(scope="module")
-def visits(server, site):
-    """Open every page of the site once; what each showed, logged and linked to."""
+def chromium() -> str:
+    """The Chromium executable; checked before anything is built."""
     executable = _chromium()
     if executable is None:
         _unavailable("no Chromium found (apt-get install chromium, or set BP_CHROMIUM)")
     try:
-        from playwright.sync_api import sync_playwright
+        import playwright.sync_api  # noqa: F401
     except ImportError:
         _unavailable('Python playwright is missing: pip install -e ".[docs]"')
+    return executable
+
+
+@pytest.fixture(scope="module")
+def visits(chromium, server, site):
+    """Open every page of the site once; what each showed, logged and linked to."""
+    from playwright.sync_api import sync_playwright
 
     origin = urllib.parse.urlsplit(server).netloc
     pages = sorted(
@@ -197,7 +206,7 @@ def visits(server, site):
     shots = {page: (name, selector) for name, (page, selector) in SCREENSHOT_PAGES.items()}
     results = {}
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         context = browser.new_context(viewport={"width": 1280, "height": 900})
         for path in pages:
             page = context.new_page()
@@ -290,10 +299,13 @@ def _problems(visits, key: str) -> dict[str, object]:
     return {page: r[key] for page, r in visits.items() if r[key]}
 
 
+def _page(notebook: Path) -> str:
+    return "notebooks/" + notebook.relative_to(NOTEBOOKS).with_suffix(".html").as_posix()
+
+
 def test_every_page_was_opened(visits, site):
-    notebooks = sorted(p.stem for p in NOTEBOOKS.glob("*.ipynb"))
-    opened = {Path(p).stem for p in visits if p.startswith("notebooks/")}
-    assert opened >= set(notebooks), f"notebooks with no page: {set(notebooks) - opened}"
+    missing = [nb.relative_to(ROOT).as_posix() for nb in EDITIONS if _page(nb) not in visits]
+    assert not missing, "notebooks with no page"
     assert {"index.html", "api.html"} <= set(visits)
 
 
@@ -315,12 +327,12 @@ def test_every_image_loaded(visits):
 
 def test_formulas_are_typeset(visits):
     problems = {}
-    for notebook in sorted(NOTEBOOKS.glob("*.ipynb")):
-        report = visits.get(f"notebooks/{notebook.stem}.html")
+    for notebook in EDITIONS:
+        report = visits.get(_page(notebook))
         if report is None or not _has_math_source(notebook):
             continue
         if report["typeset"] == 0 or report["untypesetMath"]:
-            problems[notebook.name] = (
+            problems[_page(notebook)] = (
                 f"{report['mathElements']} formulas, {report['typeset']} typeset, "
                 f"{report['untypesetMath']} left as TeX"
             )
@@ -369,16 +381,17 @@ def test_empty_document_links_show_as_text(visits):
 
 
 def test_download_button_gives_the_notebook(visits):
-    for notebook in sorted(NOTEBOOKS.glob("*.ipynb")):
-        report = visits[f"notebooks/{notebook.stem}.html"]
-        assert report["download"], f"{notebook.name}: no download button"
-        assert report["download"][0].endswith(f"/{notebook.name}")
+    for notebook in EDITIONS:
+        name = notebook.relative_to(NOTEBOOKS).as_posix()
+        report = visits[_page(notebook)]
+        assert report["download"], f"{name}: no download button"
+        assert report["download"][0].endswith(f"/{name}")
         downloaded = report.get("downloaded")
-        assert downloaded is not None, f"{notebook.name}: the button saved nothing"
+        assert downloaded is not None, f"{name}: the button saved nothing"
         # the notebook the site was built from (docs/build copies notebooks/ to docs/notebooks/)
-        built_from = ROOT / "docs" / "notebooks" / notebook.name
-        assert downloaded == built_from.read_text(encoding="utf-8"), notebook.name
-        assert json.loads(downloaded)["cells"], f"{notebook.name}: not a notebook"
+        built_from = ROOT / "docs" / "notebooks" / name
+        assert downloaded == built_from.read_text(encoding="utf-8"), name
+        assert json.loads(downloaded)["cells"], f"{name}: not a notebook"
 
 
 def test_screenshots_saved(visits):

@@ -10,7 +10,7 @@ import bp
 
 def _patch_update(monkeypatch, replacement):
     """Replace the update rule in every bp module that calls it (full batch and per batch)."""
-    real = bp.descent.update
+    real = bp.optimizers.update
     for module in list(sys.modules.values()):
         if module.__name__.startswith("bp.") and getattr(module, "update", None) is real:
             monkeypatch.setattr(module, "update", replacement)
@@ -132,7 +132,7 @@ def test_updates_per_iteration(batch_size, updates, monkeypatch):
     X = np.random.default_rng(0).standard_normal((2, 10))
     Y = np.zeros((1, 10))
     calls = []
-    real_update = bp.descent.update
+    real_update = bp.optimizers.update
     _patch_update(monkeypatch, lambda *a: calls.append(1) or real_update(*a))
     bp.train(
         bp.Network((2, 1), seed=0), X, Y, alpha=0.1, max_iter=2, epsilon=0.0, batch_size=batch_size
@@ -202,7 +202,7 @@ def test_interrupt_mid_iteration_restores_previous_weights(small_net, monkeypatc
     reference = net.copy()
     bp.train(reference, X, Y, alpha=0.1, max_iter=2, epsilon=0.0, batch_size=1, seed=0)
     calls = []
-    real_update = bp.descent.update
+    real_update = bp.optimizers.update
 
     def update(*args):
         calls.append(1)

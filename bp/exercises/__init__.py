@@ -29,7 +29,7 @@ arguments only:
 - ``hidden_delta(W_next, delta_next, z, sigma_prime) -> δ^l``: bp.propagation.hidden_delta
 - ``backward(net, z, a, Y) -> {l: δ^l}``: bp.propagation.backward
 - ``layer_gradients(net, delta, a) -> (dW, db)``: bp.propagation.layer_gradients
-- ``update(net, dW, db, alpha) -> None``, in place: bp.descent.update
+- ``update(net, dW, db, alpha) -> None``, in place: bp.optimizers.update
 - ``iteration(net, X, Y, alpha) -> None``, in place: ``iteration`` below
 - ``should_stop(W_before, b_before, W_after, b_after, epsilon) -> bool``: ``should_stop`` below
 
@@ -49,11 +49,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
-from bp.descent import update as _update
 from bp.exercises import _cases
 from bp.exercises._checker import Result, run
 from bp.exercises.catalogue import CATALOGUE, Mistake
 from bp.losses import mse, mse_prime
+from bp.optimizers import update as _update
 from bp.propagation import (
     backward,
     bias_gradient,
