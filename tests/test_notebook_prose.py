@@ -1,6 +1,6 @@
 """The notebooks' prose is checked like their code (issue 12, Build 2).
 
-For every notebook (notebooks/, notebooks/zh/, exercises/), one test each:
+For every notebook (notebooks/, notebooks/zh/, exercises/, exercises/zh/), one test each:
 
 - every formula in a Markdown cell is typeset: no TeX syntax (``^{``, ``_{``,
   ``\\frac``, ``\\sum``, ``^T``, ``^l``, ``x_i``, ...) outside ``$…$`` or
@@ -32,6 +32,7 @@ NOTEBOOKS = [
     *sorted(ROOT.glob("notebooks/*.ipynb")),
     *sorted(ROOT.glob("notebooks/zh/*.ipynb")),
     *sorted(ROOT.glob("exercises/*.ipynb")),
+    *sorted(ROOT.glob("exercises/zh/*.ipynb")),
 ]
 IDS = [str(p.relative_to(ROOT)) for p in NOTEBOOKS]
 

@@ -53,6 +53,7 @@ NOTEBOOKS = [
     *sorted(ROOT.glob("notebooks/*.ipynb")),
     *sorted(ROOT.glob("notebooks/zh/*.ipynb")),
     *sorted(ROOT.glob("exercises/*.ipynb")),
+    *sorted(ROOT.glob("exercises/zh/*.ipynb")),
 ]
 
 #: The most lines a printed function (or class) may have.
