@@ -160,6 +160,10 @@ CONFIGURATIONS = [
         dict(max_iter=2, batch_size=3, reduction="mean"),
         "signed",
     ),
+    # The optimizers beyond the document's rule.
+    (dict(sizes=(3, 4, 2)), dict(max_iter=2, batch_size=5, optimizer="momentum"), "unit"),
+    (dict(sizes=(3, 4, 2)), dict(max_iter=2, optimizer="nesterov", reduction="mean"), "unit"),
+    (dict(sizes=(3, 4, 2)), dict(max_iter=2, batch_size=4, optimizer="adam", l2=0.1), "unit"),
     # A full batch wider than one chunk: the gradient is summed over chunks.
     (dict(sizes=(2, 3, 1)), dict(max_iter=2, m=1100), "unit"),
 ]
