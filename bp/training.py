@@ -296,12 +296,14 @@ class _Run:
         return history
 
     def stuck(self, net: Network) -> str:
-        """ "k of n output units saturated on the wrong side" when over a quarter of the
-        first 1024 samples' are, else ""."""
-        X, Y = self.X[:, :1024], self.Y[:, :1024]
-        z, a = forward(net, X)
-        stuck, total = _stuck_outputs(net, z[net.L], a[net.L], Y)
-        return f"{stuck} of {total} output units saturated on the wrong side" * (stuck > total / 4)
+        """What sits stuck on the first 1024 samples, in words, or "": output units saturated
+        on the wrong side (over a quarter of them), or a ReLU layer dead for every sample."""
+        z, a = forward(net, self.X[:, :1024])
+        stuck, total = _stuck_outputs(net, z[net.L], a[net.L], self.Y[:, :1024])
+        if stuck > total / 4:
+            return f"{stuck} of {total} output units saturated on the wrong side"
+        dead = [l for l in range(2, net.L) if net.activation.name == "relu" and not a[l].any()]
+        return f"hidden layer {dead[0]} is dead (every ReLU unit outputs 0)" if dead else ""
 
     def diagnose(self, history: History, J_start: float | None, start: tuple) -> None:
         """Mark a run that went wrong as stalled, with its reason; it is then not converged."""
@@ -313,7 +315,8 @@ class _Run:
             rose = J_end > J_start  # type: ignore[operator]
         if rose:
             signs.append(f"J rose from {J_start:.4g} to {J_end:.4g}")
-        stuck = self.stuck(self.net) if history.converged or J_end is None else ""
+        look = history.converged or J_end is None or self.net.activation.name == "relu"
+        stuck = self.stuck(self.net) if look else ""
         from_start = False
         if stuck:
             initial = self.net.copy()
@@ -323,7 +326,7 @@ class _Run:
         if signs:
             history.stalled, history.converged = True, False
             advice = (
-                "the initial weights saturate the output: try another init or seed"
+                "the initial weights are stuck already: try another init or seed"
                 if from_start and not rose
                 else "α is probably too large"
             )

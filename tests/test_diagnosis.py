@@ -198,3 +198,22 @@ def test_a_dead_start_is_blamed_on_the_initialisation_not_alpha():
     h = bp.train(net, X, Y, alpha=0.05, max_iter=50, epsilon=1e-6, reduction="mean")
     assert h.stalled and not h.converged
     assert "(from the start)" in h.reason and "try another init or seed" in h.reason
+
+
+def test_a_dead_relu_layer_is_named():
+    X, Y = data.moons(120, seed=1)
+    Y = data.one_hot(data.labels_of(Y), 2)
+    net = bp.Network((2, 16, 2), "relu", "softmax", "log_likelihood", seed=0, init="he")
+    h = bp.train(net, X, Y, alpha=20.0, max_iter=30, epsilon=0.0, reduction="mean")
+    _, a = bp.forward(net, X)
+    assert not a[2].any()  # every hidden unit outputs 0 for every sample
+    assert (
+        h.stalled and "hidden layer 2 is dead" in h.reason and "α is probably too large" in h.reason
+    )
+    net = bp.Network((2, 16, 2), "relu", "softmax", "log_likelihood", seed=0, init="he")
+    net.b[2][...] = -100.0  # dead before the first step: no gradient ever reaches W^2, b^2
+    h = bp.train(net, X, Y, alpha=0.1, max_iter=5, epsilon=0.0, reduction="mean")
+    assert h.stalled and "hidden layer 2 is dead (every ReLU unit outputs 0) (from the start)" in (
+        h.reason
+    )
+    assert "try another init or seed" in h.reason
