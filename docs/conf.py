@@ -65,6 +65,8 @@ html_theme_options = {
     "home_page_in_toc": True,
     "show_toc_level": 2,
     "navigation_with_keys": False,
+    # the link to this page in the other edition (English ↔ 中文), then the theme's buttons
+    "article_header_end": ["bp-language-switch.html", "article-header-buttons.html"],
 }
 # Light unless the reader switches (an empty mode logs a console error in the theme).
 html_context = {"default_mode": "light"}
@@ -382,6 +384,53 @@ def _page_context(app, pagename, templatename, context, doctree) -> None:
     context["bp_reference_links"] = links
 
 
+# The two editions: a page's twin is the same page in the other language.
+ZH_PREFIX = "notebooks/zh/"
+README_TWINS = {"index": "README.zh-CN", "README.zh-CN": "index"}  # the front pages
+SWITCH = {  # the twin's language: (lang, the link's words, its tooltip)
+    "zh-CN": ("zh-CN", "中文", "这一页的中文版"),
+    "en": ("en", "English", "This page in English"),
+}
+
+
+def _is_chinese(pagename: str) -> bool:
+    return pagename.startswith(ZH_PREFIX) or pagename == "README.zh-CN"
+
+
+def _twin(pagename: str) -> str | None:
+    """The docname of the same page in the other edition, whether it exists or not."""
+    if pagename in README_TWINS:
+        return README_TWINS[pagename]
+    if pagename.startswith(ZH_PREFIX):
+        return "notebooks/" + pagename.removeprefix(ZH_PREFIX)
+    if pagename.startswith("notebooks/") and "/" not in pagename.removeprefix("notebooks/"):
+        return ZH_PREFIX + pagename.removeprefix("notebooks/")
+    return None
+
+
+def _language_switch(app, pagename, templatename, context, doctree) -> None:
+    """The language switch (docs/_templates/bp-language-switch.html): on a page whose twin
+    in the other edition was built, a link to it ("中文" on an English page, "English" on a
+    Chinese one), and a ``<link rel="alternate" hreflang>`` to it in the head. A page with no
+    twin (the API, the search, a notebook not translated yet) gets neither. The Chinese
+    pages say so in ``<html lang>``.
+    """
+    chinese = _is_chinese(pagename)
+    if chinese:
+        context["language"] = "zh-CN"
+    twin = _twin(pagename)
+    context["bp_twin"] = None
+    if twin is None or twin not in app.env.all_docs:
+        return
+    lang, label, title = SWITCH["en" if chinese else "zh-CN"]
+    href = app.builder.get_relative_uri(pagename, twin)
+    context["bp_twin"] = {"href": href, "lang": lang, "label": label, "title": title}
+    context["metatags"] = (
+        context.get("metatags", "")
+        + f'\n    <link rel="alternate" hreflang="{lang}" href="{href}" />'
+    )
+
+
 def _check_notebooks_are_json(app, config) -> None:
     """A notebook that is not JSON (a merge conflict): say which, before Sphinx does."""
     for path in sorted((ROOT / "notebooks").glob("**/*.ipynb")):
@@ -403,6 +452,7 @@ def setup(app):
     app.connect("autodoc-process-docstring", _plain_docstring)
     app.connect("doctree-read", _empty_links_as_text)
     app.connect("html-page-context", _page_context)
+    app.connect("html-page-context", _language_switch)
     app.connect("build-finished", _copy_mathjax)
     # MathJax on every page: the navigation's titles have formulas too ("04 · ... δ^l").
     app.set_html_assets_policy("always")

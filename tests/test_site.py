@@ -5,9 +5,11 @@ Chromium (Debian's ``chromium``, driven by Python ``playwright`` with ``executab
 ``playwright install`` is never needed). The tests fail on a request to any other host, a
 console error, a request that fails, an image that did not load, a notebook with formulas
 but no typeset math (or a TeX error), Chinese text drawn without a CJK font, an internal
-link or ``#fragment`` that does not resolve, and a notebook page whose download button
-does not give back the notebook. Screenshots of three pages are saved to
-docs/_build/screenshots/ for a person to look at.
+link or ``#fragment`` that does not resolve, a notebook page whose download button
+does not give back the notebook, and a page with a twin in the other edition (English ↔
+中文) whose language switch is missing or does not lead to the twin when clicked. Both
+editions are checked alike. Screenshots of five pages are saved to docs/_build/screenshots/
+for a person to look at.
 
 The site is built here (docs/build) when it is missing or older than its sources; .ci/run
 builds it just before ``pytest``, so in CI it is fresh. Without Chromium (or playwright)
@@ -53,13 +55,19 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-# Three pages a person should look at: the front page, the document's Chinese next to
-# its formulas, and a notebook with figures.
+# Pages a person should look at: the front page, the document's Chinese next to its
+# formulas, a notebook with figures, and the top of one notebook in each edition, with its
+# language switch.
 SCREENSHOT_PAGES = {
     "front_page.png": ("index.html", None),
     "notebook_00_chinese_and_math.png": ("notebooks/00_problem_and_notation.html", "blockquote"),
     "notebook_06_figure.png": ("notebooks/06_algorithm.html", "img"),
+    "notebook_02_language_switch.png": ("notebooks/02_loss.html", None),
+    "notebook_zh_02_language_switch.png": ("notebooks/zh/02_loss.html", None),
 }
+# The front pages of the two editions: README.md and README.zh-CN.md.
+README_TWINS = {"index.html": "README.zh-CN.html", "README.zh-CN.html": "index.html"}
+SWITCH_WORDS = {"zh-CN": "中文", "en": "English"}  # the switch's words, by the twin's language
 CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 CJK_FONT_NAME = re.compile(r"CJK|Han |Hei|Song|Ming|Kai|WenQuanYi|Fallback|YaHei|PingFang|SimSun")
 
@@ -146,15 +154,20 @@ PAGE_SCRIPT = """async () => {
   await Promise.all([...document.images].map(i => i.decode().catch(() => null)));
   if (window.MathJax && MathJax.startup && MathJax.startup.promise) await MathJax.startup.promise;
   await document.fonts.ready;
+  // Chinese text to check the font of: the article's first (its prose, not only the
+  // navigation, which comes first in the page), then the rest of the page's.
   const probes = [];
-  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   const cjk = /[\\u3400-\\u4dbf\\u4e00-\\u9fff\\uf900-\\ufaff]/;
-  while (walker.nextNode() && probes.length < 8) {
-    const el = walker.currentNode.parentElement;
-    if (cjk.test(walker.currentNode.data) && el && !el.closest("script, style, mjx-container")
-        && !el.hasAttribute("data-cjk-probe") && el.getClientRects().length) {
-      el.setAttribute("data-cjk-probe", String(probes.length));
-      probes.push(walker.currentNode.data.trim().slice(0, 30));
+  const roots = [[document.querySelector("article"), 6], [document.body, 8]];
+  for (const [root, limit] of roots.filter(([root]) => root)) {
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    while (walker.nextNode() && probes.length < limit) {
+      const el = walker.currentNode.parentElement;
+      if (cjk.test(walker.currentNode.data) && el && !el.closest("script, style, mjx-container")
+          && !el.hasAttribute("data-cjk-probe") && el.getClientRects().length) {
+        el.setAttribute("data-cjk-probe", String(probes.length));
+        probes.push(walker.currentNode.data.trim().slice(0, 30));
+      }
     }
   }
   return {
@@ -173,6 +186,13 @@ PAGE_SCRIPT = """async () => {
         .map(a => a.textContent.trim()),
     download: [...document.querySelectorAll("a.btn-download-source-button")]
         .map(a => a.href),
+    lang: document.documentElement.lang,
+    languageSwitch: [...document.querySelectorAll("a.bp-language-switch")].map(a => ({
+      href: a.href, text: a.textContent.trim(), lang: a.lang,
+      visible: a.getClientRects().length > 0,
+      top: a.getBoundingClientRect().top,
+    })),
+    alternate: [...document.querySelectorAll("link[rel=alternate][hreflang]")].map(l => l.href),
   };
 }"""
 
@@ -244,7 +264,9 @@ def visits(chromium, server, site):
                 page.screenshot(path=SCREENSHOTS / name)
             if report["download"]:
                 report["downloaded"] = _download(page)
-            report.update(seen)
+            report.update({key: list(value) for key, value in seen.items()})  # this page's
+            if report["languageSwitch"]:
+                report["switchLandedOn"] = _follow_language_switch(page)
             results[path] = report
             page.close()
         browser.close()
@@ -277,6 +299,18 @@ def _download(page) -> str | None:
     return Path(saved).read_bytes().decode("utf-8") if saved else None
 
 
+def _follow_language_switch(page) -> str:
+    """Click the page's language switch as a reader would; the URL the browser lands on."""
+    page.keyboard.press("Escape")  # the download menu, if open, closes
+    page.evaluate("window.scrollTo(0, 0)")
+    try:
+        with page.expect_navigation(wait_until="domcontentloaded", timeout=10_000):
+            page.locator("a.bp-language-switch").first.click(timeout=10_000)
+    except Exception as error:  # not clickable (hidden, covered), or it went nowhere
+        return f"not followed: {str(error).splitlines()[0]}"
+    return page.url
+
+
 class _Ids(html.parser.HTMLParser):
     def __init__(self):
         super().__init__()
@@ -301,6 +335,30 @@ def _problems(visits, key: str) -> dict[str, object]:
 
 def _page(notebook: Path) -> str:
     return "notebooks/" + notebook.relative_to(NOTEBOOKS).with_suffix(".html").as_posix()
+
+
+def _is_chinese(notebook: Path) -> bool:
+    return notebook.parent.name == "zh"
+
+
+def _twin(notebook: Path) -> Path:
+    """The same notebook in the other edition (it may not exist)."""
+    if _is_chinese(notebook):
+        return NOTEBOOKS / notebook.name
+    return NOTEBOOKS / "zh" / notebook.name
+
+
+def _twin_pages() -> dict[str, str]:
+    """Every page that has a twin in the other edition: its page, the twin's page."""
+    twins = {_page(nb): _page(_twin(nb)) for nb in EDITIONS if _twin(nb).is_file()}
+    if (ROOT / "README.zh-CN.md").is_file():
+        twins |= README_TWINS
+    return twins
+
+
+def _chinese_pages() -> list[str]:
+    pages = [_page(nb) for nb in EDITIONS if _is_chinese(nb)]
+    return pages + (["README.zh-CN.html"] if (ROOT / "README.zh-CN.md").is_file() else [])
 
 
 def test_every_page_was_opened(visits, site):
@@ -337,6 +395,8 @@ def test_formulas_are_typeset(visits):
                 f"{report['untypesetMath']} left as TeX"
             )
     assert not problems
+    chinese_with_math = [nb for nb in EDITIONS if _is_chinese(nb) and _has_math_source(nb)]
+    assert not [nb.name for nb in chinese_with_math if _page(nb) not in visits]
     assert not _problems(visits, "untypesetMath"), "formulas left as TeX (titles, API page)"
     assert not _problems(visits, "texErrors"), "MathJax reported TeX errors"
 
@@ -344,6 +404,9 @@ def test_formulas_are_typeset(visits):
 def test_chinese_is_drawn_with_a_cjk_font(visits):
     pages_with_chinese = [p for p, r in visits.items() if r["cjkProbes"]]
     assert pages_with_chinese, "no page shows the document's Chinese"
+    # the Chinese edition's pages, their article's prose first among the text checked
+    unchecked = [p for p in _chinese_pages() if p not in pages_with_chinese]
+    assert not unchecked, "Chinese pages with no Chinese text found to check"
     problems = {}
     for page in pages_with_chinese:
         report = visits[page]
@@ -373,6 +436,48 @@ def test_internal_links_and_fragments_resolve(visits, site, server):
             fragment = urllib.parse.unquote(parts.fragment)
             if fragment and target.suffix == ".html" and fragment not in _ids_of(target):
                 problems.setdefault(page, []).append(f"{href}: no element with id {fragment!r}")
+    assert not problems
+
+
+def test_language_switch_leads_to_the_twin(visits, server):
+    """A page with a twin in the other edition shows a visible switch near the top ("中文" on
+    an English page, "English" on a Chinese one); clicking it lands on the twin, and the
+    internal-link test resolves it like any other link. A page without a twin shows none."""
+    twins = _twin_pages()
+    assert twins, "no page has a twin: is notebooks/zh/ empty?"
+    problems = {}
+    for page, report in visits.items():
+        switches = report["languageSwitch"]
+        if page not in twins:
+            if switches or report["alternate"]:
+                problems[page] = f"no twin, yet a switch {switches} {report['alternate']}"
+            continue
+        chinese = page in _chinese_pages()
+        lang = "en" if chinese else "zh-CN"
+        want = server + twins[page]
+        if len(switches) != 1:
+            problems[page] = f"{len(switches)} language switches, not 1"
+            continue
+        switch = switches[0]
+        found = []
+        if switch["href"] != want:
+            found.append(f"points to {switch['href']}, not its twin {want}")
+        if (switch["text"], switch["lang"]) != (SWITCH_WORDS[lang], lang):
+            found.append(f"says {switch['text']!r} (lang {switch['lang']!r})")
+        if not switch["visible"] or not 0 <= switch["top"] < 150:
+            found.append(f"not visible near the top (top {switch['top']})")
+        if switch["href"] not in report["links"]:
+            found.append("left out of the internal-link check")
+        if report.get("switchLandedOn") != want:
+            found.append(f"clicking it lands on {report.get('switchLandedOn')}")
+        if report["alternate"] != [want]:
+            found.append(f'<link rel="alternate"> {report["alternate"]}')
+        if report["lang"] != ("zh-CN" if chinese else "en"):
+            found.append(f"<html lang={report['lang']!r}>")
+        if twins[page] not in visits:
+            found.append("its twin was not opened")
+        if found:
+            problems[page] = found
     assert not problems
 
 
