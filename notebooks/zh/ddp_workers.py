@@ -1,0 +1,1 @@
+../ddp_workers.py
