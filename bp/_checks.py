@@ -53,8 +53,9 @@ def as_samples(name: str, value, rows: int, rows_name: str, dtype) -> np.ndarray
         )
     if arr.shape[1] == 0:
         raise ValueError(f"{name} has shape {arr.shape}: it holds no samples (m = 0)")
-    bad = ~np.isfinite(arr)
-    if bad.any():
+    low, high = arr.min(), arr.max()  # NaN and ±inf reach these: no temporary of X's size
+    if not (np.isfinite(low) and np.isfinite(high)):
+        bad = ~np.isfinite(arr)
         r, c = np.argwhere(bad)[0]
         raise ValueError(
             f"{name} must be finite; it has {int(bad.sum())} NaN or inf value(s), "
@@ -62,7 +63,7 @@ def as_samples(name: str, value, rows: int, rows_name: str, dtype) -> np.ndarray
         )
     # Beyond this, squares (as in J = ½‖a − y‖²) and products overflow to inf.
     largest = float(np.sqrt(np.finfo(dtype).max)) / 1e4
-    biggest = float(np.abs(arr).max())
+    biggest = max(float(high), -float(low))
     if biggest > largest:
         raise ValueError(
             f"{name} has values up to {biggest:g}; a {np.dtype(dtype).name} network takes "

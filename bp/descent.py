@@ -143,7 +143,7 @@ def batch_gradients(
     to ``work.dW`` and ``work.db``, in chunks of at most ``work.chunk`` columns.
     """
     net, J = work.net, 0.0 if want_J else None
-    for offset, part in _chunks(cols, work.X.shape[1], work.chunk):
+    for offset, part in _chunks(cols, work.X.shape[1], work.chunk if grad else CHUNK):
         z, a, delta, x, y = work.layers(w := _width(part, work.X.shape[1]))
         x, y = _columns(work.X, part, x), _columns(work.Y, part, y)
         part_masks = masks and {l: M[:, offset : offset + w] for l, M in masks.items()}
