@@ -7,9 +7,9 @@ of z and the Hadamard product ⊙ is NumPy's ``*``.
 Each function takes an optional ``out=`` array of z's shape and writes its
 result there (``out=z`` computes in place). Each σ' takes z and, optionally,
 a = σ(z) from the forward pass, from which σ'(z) needs no second exponential:
-σ'(z) = a(1 − a) for the sigmoid, 1 − a² for tanh. ``bp.train`` passes buffers that it
-allocates once, so that no training step allocates a new array; called with one
-argument, each function returns a new array, as in the notebooks.
+σ'(z) = a(1 − a) for the sigmoid, 1 − a² for tanh. ``bp.train`` passes σ the
+buffers it allocated once; called with one argument, each function returns a new
+array, as in the notebooks.
 """
 
 from __future__ import annotations

@@ -16,8 +16,9 @@ through a layer, and δ^l (a^{l-1})^T is already the sum over the samples.
 
 These functions check nothing: the checked entry points are ``bp.forward``,
 ``bp.backward``, ``bp.gradients``, ``bp.loss`` and ``bp.predict``. Each takes
-optional buffers (``out=``, or dicts of them) so that ``bp.train`` can run them
-without allocating; without buffers they return new arrays.
+optional buffers (``out=``, or dicts of them) so that ``bp.train`` writes z^l,
+a^l, δ^l and the gradients into arrays it allocated once (only σ'(z^l) is still a
+temporary); without buffers they return new arrays.
 """
 
 from __future__ import annotations
