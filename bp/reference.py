@@ -39,7 +39,7 @@ def per_sample_iteration(
         for l in range(2, L + 1):
             sum_dW[l] += weight_gradient(delta[l], a[l - 1])
             sum_db[l] += bias_gradient(delta[l])
-    for l in sum_dW:
+    for l in sum_dW if l2 else ():
         l2_gradient(net.W[l], l2, out=sum_dW[l])
     # after the loop over i: W^l ← W^l − α Σ_i δ^{i,l} (a^{i,l-1})^T (α/m under "mean")
     update(net, sum_dW, sum_db, alpha / m if reduction == "mean" else alpha)
