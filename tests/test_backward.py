@@ -1,6 +1,12 @@
 import numpy as np
 import pytest
-from conftest import far_from_kinks, random_case
+from conftest import (
+    GRADCHECK_TOL,
+    assert_close_normwise,
+    central_difference_atol,
+    far_from_kinks,
+    random_case,
+)
 
 import bp
 from bp.activations import sigmoid_prime
@@ -21,7 +27,7 @@ def _kink_free_case(seed):
 def test_gradients_match_central_differences(seed, reduction):
     net, X, Y = _kink_free_case(seed)
     err = bp.gradient_check(net, X, Y, reduction)
-    assert err < 1e-7, f"{net}, m={X.shape[1]}: relative error {err:.2e}"
+    assert err < GRADCHECK_TOL, f"{net}, m={X.shape[1]}: relative error {err:.2e}"
 
 
 def test_gradient_shapes_match_parameters():
@@ -66,7 +72,11 @@ def test_output_delta_is_dJ_dz_by_central_differences():
         e[idx] = h
         numeric[idx] = (J(z + e) - J(z - e)) / (2 * h)
     a = 1.0 / (1.0 + np.exp(-z))
-    np.testing.assert_allclose(bp.output_delta(a - y, z, sigmoid_prime), numeric, rtol=1e-8)
+    # h = 1e-6: h²/6·|J'''| ≤ 2e-13; J sums 12 terms, an exp each: (12 + 4) eps·|J|/h ≈ 1e-9
+    atol = central_difference_atol(h, J(z), ulps=z.size + 4)
+    np.testing.assert_allclose(
+        bp.output_delta(a - y, z, sigmoid_prime), numeric, rtol=1e-8, atol=atol
+    )
 
 
 def test_hidden_delta_is_matrix_product_then_hadamard():
@@ -77,14 +87,16 @@ def test_hidden_delta_is_matrix_product_then_hadamard():
         for j in range(3):
             expected[j, i] = sum(W_next[k, j] * delta_next[k, i] for k in range(2))
             expected[j, i] *= _sigmoid_prime_by_hand(z[j, i])
-    np.testing.assert_allclose(bp.hidden_delta(W_next, delta_next, z, sigmoid_prime), expected)
+    # 2 products summed, then × σ': a few eps of the largest term; 1e-13 ≈ 450 eps, normwise
+    assert_close_normwise(bp.hidden_delta(W_next, delta_next, z, sigmoid_prime), expected, 1e-13)
 
 
 def test_weight_gradient_is_sum_of_outer_products():
     rng = np.random.default_rng(0)
     delta, a_prev = rng.standard_normal((3, 5)), rng.standard_normal((4, 5))
     outer_sum = sum(np.outer(delta[:, i], a_prev[:, i]) for i in range(5))
-    np.testing.assert_allclose(bp.weight_gradient(delta, a_prev), outer_sum, rtol=1e-13)
+    # 5 products summed in BLAS's order and in the loop's: ≤ 5 eps·Σ|terms|, normwise
+    assert_close_normwise(bp.weight_gradient(delta, a_prev), outer_sum, 1e-13)
 
 
 def test_bias_gradient_sums_the_samples_by_hand():
@@ -100,13 +112,16 @@ def test_bias_gradients_are_dJ_db_by_central_differences(small_net):
     net, X, Y = small_net
     _, db = bp.gradients(net, X, Y)
     h = 1e-6
+    J0 = 0.5 * np.sum((_sigmoid_net_by_hand(net, X) - Y) ** 2)
+    # h²/6·|J'''| ≤ 2e-13·|J'''|; J sums 10 terms through 2 layers of exp: (10 + 8) eps·|J|/h
+    atol = central_difference_atol(h, J0, ulps=Y.size + 8)
     for l in net.b:
         for j in range(net.n(l)):
             plus, minus = net.copy(), net.copy()
             plus.b[l][j, 0] += h
             minus.b[l][j, 0] -= h
             J = [0.5 * np.sum((_sigmoid_net_by_hand(n, X) - Y) ** 2) for n in (plus, minus)]
-            assert db[l][j, 0] == pytest.approx((J[0] - J[1]) / (2 * h), rel=1e-7, abs=1e-10)
+            assert db[l][j, 0] == pytest.approx((J[0] - J[1]) / (2 * h), rel=1e-7, abs=atol)
 
 
 def test_sum_is_m_times_mean(small_net):
@@ -114,7 +129,7 @@ def test_sum_is_m_times_mean(small_net):
     m = X.shape[1]
     dW_s, db_s = bp.gradients(net, X, Y, "sum")
     dW_m, db_m = bp.gradients(net, X, Y, "mean")
-    for l in dW_s:
+    for l in dW_s:  # "mean" is the same sum ÷ m: m·(g/m) is g to 2 ulps, element by element
         np.testing.assert_allclose(dW_s[l], m * dW_m[l], rtol=1e-13)
         np.testing.assert_allclose(db_s[l], m * db_m[l], rtol=1e-13)
 
@@ -154,4 +169,4 @@ def test_paired_losses_match_central_differences(seed, loss):
         Y = np.eye(net.sizes[-1])[:, rng.integers(0, net.sizes[-1], m)]
     reduction = ("sum", "mean")[seed % 2]
     err = bp.gradient_check(net, X, Y, reduction)
-    assert err < 1e-7, f"{net}, m={m}: relative error {err:.2e}"
+    assert err < GRADCHECK_TOL, f"{net}, m={m}: relative error {err:.2e}"

@@ -9,6 +9,7 @@ import re
 
 import numpy as np
 import pytest
+from conftest import GRADCHECK_TOL
 
 import bp
 import bp.exercises as ex
@@ -310,7 +311,7 @@ def test_bp_agrees_with_central_differences_on_every_case(step):
         if case.fd is not None:
             from bp.exercises._checker import call
 
-            assert fd_error(call(s.reference, s, case).value, case) < 1e-7, case.label
+            assert fd_error(call(s.reference, s, case).value, case) < GRADCHECK_TOL, case.label
 
 
 def test_iteration_is_the_documents_per_sample_loop():

@@ -1,5 +1,6 @@
 import numpy as np
 import pytest
+from conftest import central_difference_atol
 
 import bp
 from bp import losses
@@ -33,7 +34,9 @@ def test_mse_prime_matches_central_difference():
         e = np.zeros_like(a)
         e[idx] = h
         numeric[idx] = (mse(None, a + e, y) - mse(None, a - e, y)) / (2 * h)
-    np.testing.assert_allclose(mse_prime(a, y), numeric, rtol=1e-7)
+    # J is quadratic (no truncation); it sums 12 squares: 12 eps·|J|/h of rounding, absolute
+    atol = central_difference_atol(h, mse(None, a, y), ulps=a.size, f3_scale=0.0)
+    np.testing.assert_allclose(mse_prime(a, y), numeric, rtol=1e-7, atol=atol)
     out = np.empty_like(a)
     assert mse_prime(a, y, out=out) is out
     np.testing.assert_array_equal(out, mse_prime(a, y))
@@ -78,7 +81,9 @@ def test_delta_L_is_dJ_dz_by_central_differences(name):
     z = rng.standard_normal((3, 4))
     y = rng.uniform(size=(3, 4)) if name == "cross_entropy" else np.eye(3)[:, [0, 2, 1, 2]]
     numeric = _finite_difference_in_z(loss.J, z, y, sigma)
-    np.testing.assert_allclose(loss.delta_L(sigma(z), y), numeric, rtol=1e-7, atol=1e-9)
+    # h = 1e-6: h²/6·|J'''| ≤ 2e-13; J sums 12 terms with exp and log: (12 + 8) eps·|J|/h
+    atol = central_difference_atol(1e-6, float(loss.J(z, sigma(z), y)), ulps=z.size + 8)
+    np.testing.assert_allclose(loss.delta_L(sigma(z), y), numeric, rtol=1e-7, atol=atol)
 
 
 def test_cross_entropy_from_z_equals_the_formula_and_survives_saturation():
