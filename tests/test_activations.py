@@ -3,12 +3,12 @@ import warnings
 
 import numpy as np
 import pytest
-from conftest import central_difference_atol
 
 import bp
 from bp import activations as act
 from bp._checks import activation as get_activation
 from bp.activations import ACTIVATIONS
+from conftest import central_difference_atol
 
 Z = np.linspace(-6, 6, 240).reshape(3, -1)
 

@@ -1,5 +1,8 @@
 import numpy as np
 import pytest
+
+import bp
+from bp.activations import sigmoid_prime
 from conftest import (
     GRADCHECK_TOL,
     assert_close_normwise,
@@ -7,9 +10,6 @@ from conftest import (
     far_from_kinks,
     random_case,
 )
-
-import bp
-from bp.activations import sigmoid_prime
 
 N_CASES = 120
 

@@ -13,13 +13,13 @@ import sys
 
 import numpy as np
 import pytest
-from conftest import ACTIVATION_NAMES, GRADCHECK_TOL, assert_close_normwise, random_case
 
 import bp
 from bp import descent, optimizers, propagation
 from bp.activations import Activation
 from bp.descent import Workspace, batch_gradients
 from bp.regularization import dropout_masks
+from conftest import ACTIVATION_NAMES, GRADCHECK_TOL, assert_close_normwise, random_case
 
 # Relative tolerances, against the largest entry of the quantity compared.
 TOL = {np.float64: 1e-12, np.float32: 2e-4}

@@ -2,11 +2,11 @@ import itertools
 
 import numpy as np
 import pytest
-from conftest import GRADCHECK_TOL, assert_close_normwise, far_from_kinks, random_case
 
 import bp
 from bp import losses, propagation
 from bp.regularization import dropout_masks
+from conftest import GRADCHECK_TOL, assert_close_normwise, far_from_kinks, random_case
 
 
 def dropout_loss(net, X, Y, masks, reduction="sum", l2=0.0):

@@ -9,11 +9,11 @@ import re
 
 import numpy as np
 import pytest
-from conftest import GRADCHECK_TOL
 
 import bp
 import bp.exercises as ex
 from bp.exercises._checker import fd_error, run
+from conftest import GRADCHECK_TOL
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 ORDER = [

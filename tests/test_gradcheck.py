@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
-from conftest import GRADCHECK_TOL
 
 import bp
+from conftest import GRADCHECK_TOL
 
 
 def test_numerical_gradient_of_a_linear_net_is_exact():

@@ -1,12 +1,12 @@
 import numpy as np
 import pytest
-from conftest import central_difference_atol
 
 import bp
 from bp import losses
 from bp._checks import activation, loss_pair
 from bp.activations import SOFTMAX, sigmoid, sigmoid_prime, softmax
 from bp.losses import mse, mse_prime
+from conftest import central_difference_atol
 
 
 def test_mse_by_hand():

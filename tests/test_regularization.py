@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
-from conftest import GRADCHECK_TOL, assert_close_normwise, far_from_kinks, random_case
 
 import bp
 from bp.regularization import l2_gradient, l2_penalty
+from conftest import GRADCHECK_TOL, assert_close_normwise, far_from_kinks, random_case
 
 
 def test_l2_penalty_by_hand():

@@ -6,10 +6,10 @@ import sys
 
 import numpy as np
 import pytest
-from conftest import assert_close_normwise
 
 import bp
 from bp.torch_bridge import from_torch, to_torch
+from conftest import assert_close_normwise
 
 ACTS = sorted(bp.ACTIVATIONS)
 HEADS = [(act, "mse") for act in ACTS] + [

@@ -3,9 +3,9 @@ import sys
 
 import numpy as np
 import pytest
-from conftest import EPS, assert_close_normwise, random_case
 
 import bp
+from conftest import EPS, assert_close_normwise, random_case
 
 
 def _patch_update(monkeypatch, replacement):
