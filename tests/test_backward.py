@@ -66,7 +66,9 @@ def test_output_delta_is_dJ_dz_by_central_differences():
         e[idx] = h
         numeric[idx] = (J(z + e) - J(z - e)) / (2 * h)
     a = 1.0 / (1.0 + np.exp(-z))
-    np.testing.assert_allclose(bp.output_delta(a - y, z, sigmoid_prime), numeric, rtol=1e-8)
+    # central differences: h² truncation plus eps·J/h rounding, about 1e-10 absolute
+    delta = bp.output_delta(a - y, z, sigmoid_prime)
+    np.testing.assert_allclose(delta, numeric, rtol=1e-8, atol=1e-9)
 
 
 def test_hidden_delta_is_matrix_product_then_hadamard():
