@@ -344,3 +344,33 @@ def test_any_activation_object_trains_through_the_same_functions():
     assert h.iterations == 3 and np.isfinite(h.loss).all()
     for l in net.W:
         np.testing.assert_allclose(net.W[l], manual.W[l], rtol=1e-13)
+
+
+def test_a_shuffle_free_batch_wider_than_the_chunk_ends_at_the_batch_end():
+    # m = 2600 in batches of 1500 and 1100 without shuffling: the first batch's chunks are
+    # columns 0-1023 and 1024-1499; a chunk not clipped to the batch's end would run on.
+    rng = np.random.default_rng(0)
+    X, Y = rng.standard_normal((2, 2600)), rng.uniform(size=(1, 2600))
+    net = bp.Network((2, 3, 1), seed=0)
+    manual = net.copy()
+    bp.train(
+        net, X, Y, alpha=0.5, max_iter=1, epsilon=0.0, batch_size=1500, shuffle=False,
+        reduction="mean",
+    )  # fmt: skip
+    for cols in (slice(0, 1500), slice(1500, 2600)):
+        dW, db = propagation.gradients(manual, X[:, cols], Y[:, cols], "mean")
+        optimizers.update(manual, dW, db, 0.5)
+    for l in net.W:  # sums of 1500 terms in chunks or at once: rounding of ~1e-13 relative
+        np.testing.assert_allclose(net.W[l], manual.W[l], rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(net.b[l], manual.b[l], rtol=1e-12, atol=1e-14)
+
+
+def test_buffers_chunks_stop_at_a_slice_batch_end(small_net):
+    net, X, Y = small_net  # m = 5
+    work = Buffers(net, X, Y, 5, chunk=2)
+    J = batch_gradients(net, X, Y, slice(0, 3), work)  # chunks 0-1 and 2, not 2-3
+    dW, db = propagation.gradients(net, X[:, :3], Y[:, :3])
+    for l in net.W:
+        np.testing.assert_allclose(work.dW[l], dW[l], rtol=1e-13)
+        np.testing.assert_allclose(work.db[l], db[l], rtol=1e-13)
+    assert float(J) == pytest.approx(bp.loss(net, X[:, :3], Y[:, :3]), rel=1e-13)
