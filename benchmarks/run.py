@@ -6,6 +6,7 @@ r"""Time bp's trainer against its peers, side by side, and measure its peak memo
     python benchmarks/run.py --threads 1 --clock cpu   # on a shared, busy machine
     python benchmarks/run.py --bp HEAD        # time bp/ as committed (default: as on disk)
     python benchmarks/run.py --only-memory    # peak memory only
+    python benchmarks/run.py --epochs-per-call 1 --only bp,scikit-learn   # many short calls
 
 Every implementation trains the same sigmoid network (sigmoid hidden layers and a
 linear output, as scikit-learn's MLPRegressor has) on the same data with plain
@@ -37,6 +38,12 @@ batch size and the same step, in float64 unless the name says float32:
   per-sample     bp.train_per_sample, the document's loop over i (full batch)
   scikit-learn   MLPRegressor(solver="sgd", momentum=0, alpha=0, activation="logistic")
   PyTorch        torch.nn.Sequential in float64, torch.optim.SGD, same thread count
+  bp per call    with --epochs-per-call N: the same E epochs as N-epoch calls of bp.train
+                 on one network (seed: one generator passed to every call), the way
+                 BPClassifier.partial_fit and epoch-by-epoch user loops call it;
+                 "bp without J per call" likewise with record_loss=False
+  scikit-learn partial_fit   with --epochs-per-call: MLPRegressor.partial_fit once per
+                 epoch, scikit-learn's peer for one epoch per call
   floor          the matrix products of one epoch alone, into preallocated buffers:
                  W a per layer forward, δ a^T per layer and W^T δ for all but the
                  first layer backward; no σ, no update, no gather
@@ -69,6 +76,7 @@ from __future__ import annotations
 
 import argparse
 import atexit
+import dataclasses
 import datetime
 import json
 import os
@@ -141,6 +149,9 @@ CONFIGS = {
         ),
     )
 }
+#: With --epochs-per-call: the rows of bp called N epochs at a time, and scikit-learn's peer.
+PER_CALL = " per call"
+PARTIAL_FIT = "scikit-learn partial_fit"
 # The per-sample loop is slow: one epoch per call, few repeats.
 SLOW = {"per-sample": (1, 3)}
 ALPHA = 0.01
@@ -245,6 +256,17 @@ def bp_trainer(impl: str, config: Config):
                     dW, db = bp.gradients(net, X[:, cols], Y[:, cols], "mean")
                     bp.update(net, dW, db, ALPHA)
 
+    elif impl.endswith(PER_CALL):
+        record = impl != "bp without J" + PER_CALL
+        per_call = int(os.environ["BENCH_EPOCHS_PER_CALL"])
+
+        def run(net, X, Y, epochs):
+            rng = np.random.default_rng(0)  # one stream of shuffles across the calls
+            for done in range(0, epochs, per_call):
+                bp.train(net, X, Y, alpha=ALPHA, max_iter=min(per_call, epochs - done),
+                         epsilon=0.0, batch_size=batch, reduction="mean", seed=rng,
+                         record_loss=record)  # fmt: skip
+
     else:
         record = {"bp without J": False, "bp exact J": "exact"}.get(impl, True)
 
@@ -273,7 +295,7 @@ def setup(impl: str, config: Config):
 
         return run
 
-    if impl == "scikit-learn":
+    if impl.startswith("scikit-learn"):
         import warnings
 
         from sklearn.exceptions import ConvergenceWarning
@@ -300,7 +322,11 @@ def setup(impl: str, config: Config):
             )
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", ConvergenceWarning)
-                model.fit(rows_X, y)
+                if impl == PARTIAL_FIT:
+                    for _ in range(epochs):
+                        model.partial_fit(rows_X, y)
+                else:
+                    model.fit(rows_X, y)
 
         return run
 
@@ -562,6 +588,7 @@ def environment(workers: dict[str, Worker], args) -> str:
     import sklearn
 
     blas = workers["bp"].info["threads"]
+    torch_info = workers["PyTorch"].info if "PyTorch" in workers else {}
     cpu = platform.processor() or platform.machine()
     try:
         with open("/proc/cpuinfo") as f:
@@ -575,8 +602,8 @@ def environment(workers: dict[str, Worker], args) -> str:
         f"- date: {datetime.date.today().isoformat()}",
         f"- machine: {cpu}, {platform.system()} {platform.release()}",
         f"- Python {platform.python_version()}, NumPy {numpy.__version__}, "
-        f"scikit-learn {sklearn.__version__}, PyTorch {workers['PyTorch'].info.get('torch')} "
-        f"({workers['PyTorch'].info.get('torch_threads')} threads)",
+        f"scikit-learn {sklearn.__version__}, PyTorch {torch_info.get('torch')} "
+        f"({torch_info.get('torch_threads')} threads)",
     ]
     for pool in blas:
         lines.append(
@@ -586,9 +613,9 @@ def environment(workers: dict[str, Worker], args) -> str:
         )
     rev = os.environ["BENCH_BP_REV"]
     lines.append(f"- bp: {rev}, copied to {workers['bp'].info.get('bp')}")
-    lines.append(
-        f"- {OLD}: commit {OLD_COMMIT}, copied by `git archive` to {workers[OLD].info.get('bp')}"
-    )
+    if OLD in workers:
+        where = workers[OLD].info.get("bp")
+        lines.append(f"- {OLD}: commit {OLD_COMMIT}, copied by `git archive` to {where}")
     for var in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"):
         lines.append(f"- {var}={os.environ.get(var, '(unset)')}")
     return "\n".join(lines) + "\n"
@@ -668,9 +695,21 @@ def main(argv=None) -> None:
     parser.add_argument(
         "--clock", choices=("wall", "cpu"), default="wall", help="cpu: process CPU time"
     )
+    parser.add_argument(
+        "--epochs-per-call",
+        type=int,
+        default=None,
+        help="also time bp called N epochs at a time ('bp per call', 'bp without J per call') "
+        "and scikit-learn's partial_fit, one epoch per call",
+    )
+    parser.add_argument(
+        "--only", default=None, help="time only these implementations (comma-separated)"
+    )
     parser.add_argument("--worker", nargs=2, help=argparse.SUPPRESS)
     parser.add_argument("--memory", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.epochs_per_call:
+        os.environ["BENCH_EPOCHS_PER_CALL"] = str(args.epochs_per_call)
     prepare(args.bp)
     if args.worker:
         return worker(*args.worker, args.threads, args.clock)
@@ -680,19 +719,34 @@ def main(argv=None) -> None:
     out, summary, paired, env = [], {}, {}, None
     for name in [] if args.only_memory else args.configs.split(","):
         config = CONFIGS[name]
+        impls = config.impls
+        if args.epochs_per_call:
+            impls = (*impls, "bp" + PER_CALL, "bp without J" + PER_CALL, PARTIAL_FIT)
+        if args.only:
+            impls = tuple(i for i in impls if i in args.only.split(","))
+        config = dataclasses.replace(config, impls=impls)
         repeats = repeats_of(args.repeats, name) or (3 if args.quick else config.repeats)
         workers, failed = bench(config, repeats, args.threads, args.clock)
         env = env or environment(workers, args)
         text, med = report_config(config, workers, failed)
         summary[name] = med
+        pairs = [("bp without J", OLD), ("bp", "scikit-learn"), ("bp", "floor")]
+        if args.epochs_per_call:
+            for base in ("bp", "bp without J"):
+                pairs += [(base + PER_CALL, base), (base + PER_CALL, PARTIAL_FIT)]
         paired[name] = {
             (a, b): (pair_ratio(workers, a, b), min(workers[a].times) / min(workers[b].times))
-            for a, b in (("bp without J", OLD), ("bp", "scikit-learn"), ("bp", "floor"))
+            for a, b in pairs
+            if a in workers and b in workers
         }
-        print(text, flush=True)
+        text += "\n".join(
+            f"- paired median {a} ÷ {b}: {r:.3f} (of minimums {rm:.3f})"
+            for (a, b), (r, rm) in paired[name].items()
+        )
+        print(text + "\n", flush=True)
         out.append(text)
 
-    if summary:
+    if summary and all(set(PEERS) <= set(med) for med in summary.values()):
         report_summary(summary, paired)
 
     if args.only_memory or (not args.no_memory and "large" in args.configs.split(",")):

@@ -7,7 +7,8 @@ samples unless ``reduction="mean"``.
 
 One module per idea: ``activations`` (σ, σ'), ``losses`` (J, ∂J/∂a^L, the
 objective), ``network``, ``propagation`` (forward, δ^L, the recursion, the
-gradients), ``descent`` (the update rule, batches), ``training`` (``train``),
+gradients), ``descent`` (batches, one epoch; its settings, run state and buffers),
+``training`` (``train``, the outer loop),
 ``reference`` (the pseudocode, sample by sample), ``gradcheck``,
 ``regularization`` (L2, dropout), ``optimizers`` (the update rule: gradient
 descent, momentum, Nesterov, Adam), ``io`` (save, load). The top-level

@@ -9,6 +9,7 @@ its range).
 from __future__ import annotations
 
 import numbers
+from typing import Any, cast
 
 import numpy as np
 
@@ -16,6 +17,9 @@ from bp.activations import ACTIVATIONS, SOFTMAX, Activation
 from bp.losses import LOSSES, Loss
 
 REDUCTIONS = ("sum", "mean")
+
+#: The quantities that ε can bound (``bp.train``'s ``stop``).
+STOP_RULES = ("change", "relative_change", "loss")
 
 
 def as_array(value):
@@ -228,15 +232,19 @@ def seed(value):
     return int(value)
 
 
-def network(net, training: bool = False) -> None:
+#: What ``check_network`` looks for on a network (``bp.Network``'s attributes).
+_NETWORK_ATTRIBUTES = ("W", "b", "L", "sizes", "dtype", "activation", "output_activation", "loss")
+
+
+def check_network(net, training: bool = False) -> None:
     """The weights as ``Network`` made them: every W^l and b^l of its shape and dtype, finite.
 
     Weights can be set by hand after construction; a wrong one is named here, not
-    reported later as a matrix-product error or a diverging α.
+    reported later as a matrix-product error or a diverging α. (``net`` is recognised
+    by its attributes, so that this module imports neither ``bp.network`` nor anything
+    that imports it.)
     """
-    from bp.network import Network
-
-    if not isinstance(net, Network):
+    if not all(hasattr(net, name) for name in _NETWORK_ATTRIBUTES):
         raise TypeError(f"net must be a bp.Network; got {type(net).__name__}")
     for l in range(2, net.L + 1):
         for name, params, shape in (
@@ -292,40 +300,63 @@ def record_loss(value, stop: str) -> bool | str:
     return value
 
 
-def objective_arguments(net, X, Y, reduction, l2):
-    """The arguments of J and its gradients: net, data, reduction and λ."""
-    network(net)
+def objective_arguments(net, X, Y, reduction, l2, weight_decay=0.0):
+    """The arguments of J and its gradients: net, data, reduction, λ and the weight decay."""
+    check_network(net)
     X, Y = check_data(net, X, Y)
-    return X, Y, check_reduction(reduction), check_real("l2", l2, positive=False)
+    return (
+        X,
+        Y,
+        check_reduction(reduction),
+        check_real("l2", l2, positive=False),
+        check_real("weight_decay", weight_decay, positive=False),
+    )
 
 
-def optimizer(value):
-    """An optimizer by name (``bp.optimizers.OPTIMIZERS``) or an optimizer object."""
-    from bp.optimizers import GD, OPTIMIZERS, Adam, Momentum
+def training_arguments(net, X, Y, alpha, max_iter, epsilon, reduction, l2, weight_decay, stop):
+    """What ``bp.train`` and ``bp.train_per_sample`` share: the network (writable), the data,
+    α, Max, ε, the reduction, λ, the weight decay and the stop rule (``STOP_RULES``)."""
+    check_network(net, training=True)
+    X, Y = check_data(net, X, Y)
+    return (
+        X,
+        Y,
+        check_real("alpha", alpha, positive=True),
+        check_integer("max_iter", max_iter, 1),
+        check_real("epsilon", epsilon, positive=False),
+        check_reduction(reduction),
+        check_real("l2", l2, positive=False),
+        check_real("weight_decay", weight_decay, positive=False),
+        choice("stop", stop, STOP_RULES),
+    )
 
+
+def optimizer(value, known: dict):
+    """An optimizer by name (a key of ``known``, ``bp.optimizers.OPTIMIZERS``) or an object
+    of one of the classes of ``known``'s values (passed in: this module imports no optimizer)."""
     if isinstance(value, str):
-        return OPTIMIZERS[choice("optimizer", value, tuple(OPTIMIZERS))]
-    if not isinstance(value, GD | Momentum | Adam):
+        return known[choice("optimizer", value, tuple(known))]
+    if not isinstance(value, tuple({type(o) for o in known.values()})):
         raise TypeError(
-            f"optimizer must be one of {', '.join(map(repr, OPTIMIZERS))} or an object of "
+            f"optimizer must be one of {', '.join(map(repr, known))} or an object of "
             f"bp.optimizers (GD, Momentum, Adam); got {value!r}"
         )
     for name in ("beta", "beta1", "beta2"):
         if hasattr(value, name) and not 0 <= getattr(value, name) < 1:
             raise ValueError(f"{name} must be in [0, 1); got {getattr(value, name)!r}")
-    if isinstance(value, Adam) and not value.eps > 0:
+    if hasattr(value, "eps") and not value.eps > 0:
         raise ValueError(f"eps must be > 0; got {value.eps!r}")
     return value
 
 
-def optimizer_state(state, optimizer, net):
-    """A fresh state for ``optimizer``, or ``state`` checked against it and the network."""
-    from bp.optimizers import OptimizerState
-
+def optimizer_state(state, optimizer, net, state_type: type) -> Any:
+    """``state`` (an object of ``state_type``, ``bp.OptimizerState``) checked against the
+    optimizer and the network; None stays None (the caller makes a fresh state)."""
     if state is None:
-        return OptimizerState.zeros(optimizer.name, optimizer.slots, net)
-    if not isinstance(state, OptimizerState):
+        return None
+    if not isinstance(state, state_type):
         raise TypeError(f"optimizer_state must be a History.optimizer_state; got {state!r}")
+    state = cast(Any, state)
     if state.optimizer != optimizer.name or set(state.slots) != set(optimizer.slots):
         raise ValueError(
             f"optimizer_state belongs to optimizer {state.optimizer!r}, not {optimizer.name!r}"

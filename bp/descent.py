@@ -6,26 +6,35 @@ The document's update (``bp.optimizers.update``), for l = 2..L, over the m sampl
 
 Batch gradient descent makes one such update per iteration over all m
 samples; mini-batch descent one per batch of k samples (⌈m/k⌉ per iteration);
-stochastic descent one per sample (k = 1).
+stochastic descent one per sample (k = 1). All three are ``epoch``: the
+document's full batch is one batch of k = m columns.
 
-``Workspace`` holds one ``bp.train`` call: its network, data and settings, and
-the arrays its formulas write into (z^l, a^l and δ^l for a batch, the
-gradients), allocated once rather than for every batch. A batch wider than
-``CHUNK`` columns is processed in chunks, and its gradient is the sum of the
-chunks' gradients: Δ^l (A^{l-1})^T = Σ_i δ^{i,l} (a^{i,l-1})^T splits into
-partial sums. That keeps the buffers small, whatever m is.
+``epoch`` gets three things apart, as scikit-learn's ``_backprop`` gets its
+buffer lists:
+
+- ``Settings``: the hyperparameters (α, k, the reduction, λ, the weight decay,
+  dropout, shuffling, the optimizer), fixed for a run;
+- ``RunState``: what a run changes besides the weights (the random generator,
+  the optimizer's memory);
+- ``Buffers``: the arrays the formulas write into (z^l, a^l, δ^l per batch
+  width, the gradients), allocated once per ``bp.train`` call. A batch wider
+  than ``CHUNK`` columns is processed in chunks (``Buffers.chunks``), and its
+  gradient is the sum of the chunks' gradients: Δ^l (A^{l-1})^T =
+  Σ_i δ^{i,l} (a^{i,l-1})^T splits into partial sums. That keeps the buffers
+  small, whatever m is.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
 
 import numpy as np
 
-from bp.losses import objective
+from bp.losses import objective, objective_gradient
 from bp.network import Layers, Network
-from bp.optimizers import OPTIMIZERS, Optimizer, OptimizerState
+from bp.optimizers import GD, Optimizer, OptimizerState
 from bp.propagation import backward, forward, layer_gradients
 from bp.regularization import dropout_masks
 
@@ -49,39 +58,80 @@ def batches(m: int, k: int, rng: np.random.Generator | None) -> Iterator[Array |
         yield slice(start, min(start + k, m)) if order is None else order[start : start + k]
 
 
-class Workspace:
-    """One training run: the network, the data, the settings of ``bp.train``, and the buffers
-    the formulas write into (z^l, a^l, δ^l per batch width; ∂J/∂W^l, ∂J/∂b^l).
+@dataclass(frozen=True)
+class Settings:
+    """The hyperparameters of one run: what an iteration does (``bp.train``'s arguments).
 
-    alpha : the step α; k : the batch size (m: the full batch); reduction : "sum" or
-    "mean"; l2 : λ; dropout : p (0: none); rng : shuffles and dropout masks come from
-    it; shuffle : shuffle the samples every iteration (mini-batches); optimizer, state :
-    the update rule (``bp.optimizers``) and what it remembers; chunk : the most columns
-    one forward and backward pass takes at once.
+    alpha : the step α; batch_size : k (None: the full batch of m); reduction : "sum"
+    or "mean"; l2 : λ (divided with J under "mean"); weight_decay : λ_wd (PyTorch's:
+    added to the reduced gradient); dropout : p (0: none); shuffle : shuffle the
+    samples every iteration (mini-batches); optimizer : the update rule.
     """
 
-    def __init__(
-        self, net: Network, X: Array, Y: Array, *, alpha: float = 1.0, k: int | None = None,
-        reduction: str = "sum", l2: float = 0.0, dropout: float = 0.0,
-        rng: np.random.Generator | None = None, shuffle: bool = True,
-        optimizer: Optimizer | None = None, state: OptimizerState | None = None,
-        chunk: int = CHUNK,
-    ) -> None:  # fmt: skip
-        self.net, self.X, self.Y, self.alpha = net, X, Y, alpha
-        self.k = X.shape[1] if k is None else k
-        self.mean, self.l2, self.dropout = reduction == "mean", l2, dropout
-        self.rng = np.random.default_rng() if rng is None else rng
-        self.shuffle, self.chunk = shuffle, min(chunk, self.k)
-        self.optimizer: Optimizer = OPTIMIZERS["gd"] if optimizer is None else optimizer
-        self.state = state or OptimizerState.zeros(self.optimizer.name, self.optimizer.slots, net)
+    alpha: float
+    batch_size: int | None = None
+    reduction: str = "sum"
+    l2: float = 0.0
+    weight_decay: float = 0.0
+    dropout: float = 0.0
+    shuffle: bool = True
+    optimizer: Optimizer = field(default_factory=GD)
+
+
+@dataclass
+class RunState:
+    """What a run changes besides the weights: the random generator (shuffles, dropout
+    masks) and the optimizer's memory (``bp.optimizers.OptimizerState``)."""
+
+    rng: np.random.Generator
+    optimizer: OptimizerState
+
+    @classmethod
+    def fresh(cls, net: Network, optimizer: Optimizer, seed: Any = None) -> RunState:
+        """A generator from ``seed`` and a zero optimizer state for ``net``."""
+        state = OptimizerState.zeros(optimizer.name, optimizer.slots, net)
+        return cls(np.random.default_rng(seed), state)
+
+
+class Chunk(NamedTuple):
+    """One chunk of a batch: its gathered columns x, y, the buffers z, a, δ of its width,
+    the gradient buffers it writes (the batch's own for the first chunk), its dropout
+    masks, and a column of ones of its width (for Σ_i δ^{i,l} = δ^l 1)."""
+
+    x: Array
+    y: Array
+    z: Layers
+    a: Layers
+    delta: Layers
+    dW: Layers
+    db: Layers
+    masks: Masks
+    ones: Array
+
+
+class Buffers:
+    """The arrays that the formulas of one ``bp.train`` call write into: z^l, a^l, δ^l
+    and the gathered x and y for each batch width, and the gradients ∂J/∂W^l, ∂J/∂b^l
+    (``dW``, ``db``). No hyperparameter lives here.
+
+    X, Y : the data (their layout decides how batches are gathered); k : the widest
+    batch; chunk : the most columns one forward and backward pass takes at once.
+    """
+
+    def __init__(self, net: Network, X: Array, Y: Array, k: int, chunk: int = CHUNK) -> None:
+        self.net, self.chunk = net, min(chunk, k)
         self.dW = Layers({l: np.empty_like(W) for l, W in net.W.items()})
         self.db = Layers({l: np.empty_like(b) for l, b in net.b.items()})
-        self.partial: tuple[Layers, Layers] | None = None  # one chunk's gradients, to add
+        self.partial: tuple[Layers, Layers] | None = None  # a later chunk's gradients, to add
+        #: True when dW, db hold the summed gradient of the full batch at today's weights
+        #: (``bp.train`` computed it with J after the last update); ``chunks`` then skips it.
+        self.ahead = False
         self.order = (_order(X), _order(Y))
         self._width: dict[int, tuple] = {}
 
-    def layers(self, w: int) -> tuple[Layers, Layers, Layers, Array, Array]:
-        """z, a, δ, and the gathered x and y, for w columns (allocated once per width)."""
+    def layers(self, w: int) -> tuple[Layers, Layers, Layers, Array, Array, Array]:
+        """z, a, δ, the gathered x and y, and a column of w ones, for w columns (allocated
+        once per width)."""
         if w not in self._width:
             net = self.net
 
@@ -90,7 +140,8 @@ class Workspace:
 
             z, a, delta = (Layers({l: empty(net.n(l)) for l in net.W}) for _ in range(3))
             x, y = empty(net.n(1), self.order[0]), empty(net.n(net.L), self.order[1])
-            self._width[w] = (z, a, delta, x, y)
+            ones = np.ones((w, 1), net.dtype, like=net.W[2])
+            self._width[w] = (z, a, delta, x, y, ones)
         return self._width[w]
 
     def partials(self) -> tuple[Layers, Layers]:
@@ -101,6 +152,32 @@ class Workspace:
                 Layers({l: np.empty_like(b) for l, b in self.db.items()}),
             )
         return self.partial
+
+    def chunks(
+        self, X: Array, Y: Array, cols: Columns, masks: Masks = None, forward_only: bool = False
+    ) -> Iterator[Chunk]:
+        """The chunks of at most ``self.chunk`` columns of the batch ``cols``, gathered. After
+        each chunk but the first is used, its gradients are added to ``dW``, ``db``: at the
+        end they hold the batch's summed gradient.
+
+        Yields nothing (and clears ``ahead``) when ``ahead`` says that ``dW``, ``db``
+        already hold this full batch's gradient at today's weights. ``forward_only``
+        (a J-only pass): chunks of ``CHUNK`` columns, and no gradients.
+        """
+        m = X.shape[1]
+        if self.ahead and not forward_only and _width(cols, m) == m:
+            self.ahead = False
+            return
+        for offset, part in _chunks(cols, m, CHUNK if forward_only else self.chunk):
+            z, a, delta, x, y, ones = self.layers(w := _width(part, m))
+            dW, db = (self.dW, self.db) if offset == 0 or forward_only else self.partials()
+            part_masks = masks and {l: M[:, offset : offset + w] for l, M in masks.items()}
+            x, y = _columns(X, part, x), _columns(Y, part, y)
+            yield Chunk(x, y, z, a, delta, dW, db, part_masks, ones)
+            if offset and not forward_only:
+                for l in dW:
+                    self.dW[l] += dW[l]
+                    self.db[l] += db[l]
 
 
 def _order(M: Array) -> str:
@@ -134,32 +211,6 @@ def _chunks(cols: Array | slice, m: int, chunk: int) -> Iterator[tuple[int, Arra
             yield s, cols[s : s + chunk]
 
 
-def batch_gradients(
-    work: Workspace, cols: Columns, masks: Masks = None, grad: bool = True, want_J: bool = True
-) -> Any:
-    r"""J summed over the samples ``cols`` (if ``want_J``), and (if ``grad``) its gradient.
-
-    The gradient of that sum, Σ_i δ^{i,l} (a^{i,l-1})^T + λ W^l and Σ_i δ^{i,l}, goes
-    to ``work.dW`` and ``work.db``, in chunks of at most ``work.chunk`` columns.
-    """
-    net, J = work.net, 0.0 if want_J else None
-    for offset, part in _chunks(cols, work.X.shape[1], work.chunk if grad else CHUNK):
-        z, a, delta, x, y = work.layers(w := _width(part, work.X.shape[1]))
-        x, y = _columns(work.X, part, x), _columns(work.Y, part, y)
-        part_masks = masks and {l: M[:, offset : offset + w] for l, M in masks.items()}
-        forward(net, x, z, a, part_masks)
-        if want_J:
-            J = J + objective(net, z[net.L], a[net.L], y)
-        if grad:
-            backward(net, z, a, y, delta, part_masks)
-            dW, db = (work.dW, work.db) if offset == 0 else work.partials()
-            layer_gradients(net, delta, a, work.l2 if offset == 0 else 0.0, dW, db)
-            for l in dW if offset else ():
-                work.dW[l] += dW[l]
-                work.db[l] += db[l]
-    return J
-
-
 def _width(cols: Array | slice, m: int) -> int:
     if isinstance(cols, slice):
         start, stop, _ = cols.indices(m)
@@ -167,17 +218,59 @@ def _width(cols: Array | slice, m: int) -> int:
     return len(cols)
 
 
-def epoch(work: Workspace, want_J: bool = False) -> Any:
+def batch_gradients(
+    net: Network,
+    X: Array,
+    Y: Array,
+    cols: Columns,
+    buffers: Buffers,
+    masks: Masks = None,
+    want_J: bool = True,
+) -> Any:
+    r"""J = Σ_i J_i over the samples ``cols`` (0 unless ``want_J``), and its gradient
+    Σ_i δ^{i,l} (a^{i,l-1})^T and Σ_i δ^{i,l}, into ``buffers.dW`` and ``buffers.db``.
+
+    Chunk by chunk (``buffers.chunks`` gathers the columns and adds the chunks' gradients).
+    """
+    J = 0.0
+    for c in buffers.chunks(X, Y, cols, masks):
+        forward(net, c.x, c.z, c.a, c.masks)
+        if want_J:
+            J = J + objective(net, c.z[net.L], c.a[net.L], c.y)
+        backward(net, c.z, c.a, c.y, c.delta, c.masks)
+        layer_gradients(net, c.delta, c.a, 0.0, c.dW, c.db, c.ones)
+    return J
+
+
+def data_loss(net: Network, X: Array, Y: Array, buffers: Buffers) -> Any:
+    r"""J = Σ_i J_i over all m samples at today's weights: forward passes only, in chunks."""
+    J = 0.0
+    for c in buffers.chunks(X, Y, slice(None), forward_only=True):
+        forward(net, c.x, c.z, c.a)
+        J = J + objective(net, c.z[net.L], c.a[net.L], c.y)
+    return J
+
+
+def epoch(
+    net: Network,
+    X: Array,
+    Y: Array,
+    settings: Settings,
+    state: RunState,
+    buffers: Buffers,
+    want_J: bool = False,
+) -> Any:
     r"""One iteration: the ⌈m/k⌉ updates of one pass over the m samples, batch by batch.
 
     Returns the sum of the batches' J, each from its own forward pass, if ``want_J``.
     """
-    net, m, J = work.net, work.X.shape[1], 0.0 if want_J else None
-    for cols in batches(m, work.k, work.rng if work.shuffle else None):
+    s, m, J = settings, X.shape[1], 0.0
+    for cols in batches(m, s.batch_size or m, state.rng if s.shuffle else None):
         k = _width(cols, m)
-        masks = dropout_masks(net, k, work.dropout, work.rng) if work.dropout else None
-        J_batch = batch_gradients(work, cols, masks, want_J=want_J)
-        J = J + J_batch if want_J else None
-        # W^l ← W^l − α ∂J/∂W^l (the document's rule, or the optimizer's); "mean": ∂J/∂W^l = Σ/k
-        work.optimizer.step(net, work.dW, work.db, work.alpha, work.state, k if work.mean else 1)
-    return J
+        masks = dropout_masks(net, k, s.dropout, state.rng) if s.dropout else None
+        J = J + batch_gradients(net, X, Y, cols, buffers, masks, want_J)
+        # the objective's gradient: (Σ_i ∇J_i + λW^l) ÷ k under "mean", + λ_wd W^l
+        objective_gradient(net, buffers.dW, buffers.db, k, s.reduction, s.l2, s.weight_decay)
+        # W^l ← W^l − α ∂J/∂W^l (the document's rule, or the optimizer's)
+        s.optimizer.step(net, buffers.dW, buffers.db, s.alpha, state.optimizer)
+    return J if want_J else None

@@ -26,7 +26,7 @@ def numerical_gradients(
 
     Each parameter is nudged in place and restored exactly afterwards.
     """
-    X, Y, reduction, l2 = _checks.objective_arguments(net, X, Y, reduction, l2)
+    X, Y, reduction, l2, _ = _checks.objective_arguments(net, X, Y, reduction, l2)
     h = _checks.check_real("h", h, positive=True)
     dW, db = Layers(), Layers()
     for params, grads in ((net.W, dW), (net.b, db)):
@@ -65,6 +65,6 @@ def gradient_check(
 
     Use it in float64: in float32 the rounding error of J swamps the difference.
     """
-    X, Y, reduction, l2 = _checks.objective_arguments(net, X, Y, reduction, l2)
+    X, Y, reduction, l2, _ = _checks.objective_arguments(net, X, Y, reduction, l2)
     backprop = gradients(net, X, Y, reduction, l2)
     return relative_error(*backprop, *numerical_gradients(net, X, Y, reduction, h, l2))

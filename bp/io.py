@@ -56,7 +56,7 @@ def save(
     ``load_info`` reads them back. The network is checked first: ``save``
     refuses what ``load`` would refuse.
     """
-    _checks.network(net)
+    _checks.check_network(net)
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
     if os.path.lexists(path) and not os.path.islink(path):

@@ -20,10 +20,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from bp.regularization import l2_penalty
+from bp.regularization import l2_gradient, l2_penalty
+
+if TYPE_CHECKING:  # for the annotations only: bp.network imports this module
+    from bp.network import Network
 
 Array = np.ndarray
 
@@ -106,14 +110,72 @@ LOSSES: dict[str, Loss] = {
 
 
 def objective(
-    net, z_L: Array, a_L: Array, Y: Array, reduction: str = "sum", l2: float = 0.0
+    net: Network,
+    z_L: Array,
+    a_L: Array,
+    Y: Array,
+    reduction: str = "sum",
+    l2: float = 0.0,
+    weight_decay: float = 0.0,
 ) -> Array:
     r"""J from the output layer's z^L and a^L: Σ_i J_i + (λ/2) Σ_l ‖W^l‖², or that ÷ m.
 
     ``reduction="sum"`` is the document's J; ``"mean"`` divides all of it, the
-    L2 term included, by the m samples (scikit-learn's convention for λ).
+    L2 term included, by the m samples (scikit-learn's convention for λ). The
+    reduction and the penalties are ``objective_of``'s.
     """
-    J = net.loss.J(z_L, a_L, Y)
+    return objective_of(net.loss.J(z_L, a_L, Y), net.W, Y.shape[1], reduction, l2, weight_decay)
+
+
+def objective_of(
+    J: Array,
+    W: dict[int, Array],
+    m: int,
+    reduction: str = "sum",
+    l2: float = 0.0,
+    weight_decay: float = 0.0,
+) -> Array:
+    r"""The objective from J = Σ_i J_i over m samples, with the weights W^l:
+
+        (J + (λ/2) Σ_l ‖W^l‖²) ÷ c + (λ_wd/2) Σ_l ‖W^l‖²,    c = m ("mean") or 1 ("sum"),
+
+    λ = ``l2`` (scikit-learn's ``alpha``: divided with J) and λ_wd = ``weight_decay``
+    (PyTorch's: never divided). Its gradient is ``objective_gradient``'s.
+    """
     if l2:
-        J = J + l2_penalty(net.W, l2)
-    return J / Y.shape[1] if reduction == "mean" else J
+        J = J + l2_penalty(W, l2)
+    if reduction == "mean":
+        J = J / m
+    if weight_decay:
+        J = J + l2_penalty(W, weight_decay)
+    return J
+
+
+def objective_gradient(
+    net: Network,
+    dW: dict[int, Array],
+    db: dict[int, Array],
+    m: int,
+    reduction: str = "sum",
+    l2: float = 0.0,
+    weight_decay: float = 0.0,
+) -> None:
+    r"""In place: the summed ∂(Σ_i J_i)/∂W^l, ∂/∂b^l over m samples become the gradient
+    of the objective (``objective_of``):
+
+        ∂J/∂W^l ← (∂J/∂W^l + λ W^l) ÷ c + λ_wd W^l,    ∂J/∂b^l ← ∂J/∂b^l ÷ c,
+
+    c = m under "mean", 1 under "sum". This is the one place where the reduction
+    and the two conventions of L2 act on a gradient: an optimizer gets the result.
+    """
+    for l in dW:
+        if l2:
+            # + λ W^l
+            l2_gradient(net.W[l], l2, out=dW[l])
+        if reduction == "mean":
+            # ÷ m
+            dW[l] /= m
+            db[l] /= m
+        if weight_decay:
+            # + λ_wd W^l (PyTorch's weight_decay: after the reduction)
+            l2_gradient(net.W[l], weight_decay, out=dW[l])

@@ -15,6 +15,9 @@ bp and PyTorch, from the same start, take the same steps.
 An optimizer object holds hyperparameters only (it can be copied and compared);
 what it remembers lives in an ``OptimizerState``, which ``bp.train`` returns in
 ``History.optimizer_state`` and takes back (``optimizer_state=``) to resume.
+
+Every rule gets g, the gradient of the objective (``bp.losses.objective_gradient``:
+the reduction, L2 and weight decay already applied), and never a batch size.
 """
 
 from __future__ import annotations
@@ -117,10 +120,12 @@ class GD:
     name = "gd"
     slots = ()
 
-    def step(self, net, dW, db, alpha: float, state: OptimizerState, k: int = 1) -> None:
-        """One update with the gradient (dW, db) / k (k: the batch size for a mean, else 1)."""
+    def step(
+        self, net: Network, dW: Layers, db: Layers, alpha: float, state: OptimizerState
+    ) -> None:
+        """One update with the gradient (dW, db) of the objective."""
         state.step += 1
-        update(net, dW, db, alpha / k)
+        update(net, dW, db, alpha)
 
 
 @dataclass(frozen=True)
@@ -135,9 +140,10 @@ class Momentum:
     def name(self) -> str:
         return "nesterov" if self.nesterov else "momentum"
 
-    def step(self, net, dW, db, alpha: float, state: OptimizerState, k: int = 1) -> None:
-        """One update with the gradient (dW, db) / k (k: the batch size for a mean, else 1)."""
-        _mean(dW, db, k)
+    def step(
+        self, net: Network, dW: Layers, db: Layers, alpha: float, state: OptimizerState
+    ) -> None:
+        """One update with the gradient (dW, db) of the objective."""
         state.step += 1
         momentum_update(net, dW, db, alpha, state.slots["velocity"], self.beta, self.nesterov)
 
@@ -152,18 +158,12 @@ class Adam:
     name = "adam"
     slots = ("m", "v")
 
-    def step(self, net, dW, db, alpha: float, state: OptimizerState, k: int = 1) -> None:
-        """One update with the gradient (dW, db) / k (k: the batch size for a mean, else 1)."""
-        _mean(dW, db, k)
+    def step(
+        self, net: Network, dW: Layers, db: Layers, alpha: float, state: OptimizerState
+    ) -> None:
+        """One update with the gradient (dW, db) of the objective."""
         state.step += 1
         adam_update(net, dW, db, alpha, state, self.beta1, self.beta2, self.eps)
-
-
-def _mean(dW: Layers, db: Layers, k: int) -> None:
-    if k != 1:
-        for l in dW:
-            dW[l] /= k
-            db[l] /= k
 
 
 #: Any of the update rules.

@@ -27,7 +27,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from bp.losses import objective
+from bp.losses import objective, objective_gradient
 from bp.network import Layers, Network
 from bp.regularization import l2_gradient
 
@@ -76,10 +76,17 @@ def forward(
     return z, a
 
 
-def loss(net: Network, X: Array, Y: Array, reduction: str = "sum", l2: float = 0.0) -> Array:
+def loss(
+    net: Network,
+    X: Array,
+    Y: Array,
+    reduction: str = "sum",
+    l2: float = 0.0,
+    weight_decay: float = 0.0,
+) -> Array:
     r"""J over the samples in the columns of X and Y: a forward pass, then the objective."""
     z, a = forward(net, X)
-    return objective(net, z[net.L], a[net.L], Y, reduction, l2)
+    return objective(net, z[net.L], a[net.L], Y, reduction, l2, weight_decay)
 
 
 def output_delta(
@@ -104,11 +111,14 @@ def output_error(net: Network, z_L: Array, a_L: Array, Y: Array, out: Array | No
 
     The document's general form ∂J/∂a^L ⊙ σ'(z^L) (``output_delta``), or, for
     cross-entropy with a sigmoid and the log-likelihood with a softmax, the
-    closed form δ^L = a^L − y, in which σ'(z^L) has cancelled.
+    closed form δ^L = a^L − y, in which σ'(z^L) has cancelled. For a linear
+    (identity) output σ'(z^L) = 1, so δ^L = ∂J/∂a^L.
     """
     if net.loss.delta_L is not None:
         return net.loss.delta_L(a_L, Y, out=out)
     dJ_da = net.loss.dJ_da(a_L, Y, out=out)
+    if net.output_activation.name == "identity":
+        return dJ_da  # σ'(z^L) = 1: δ^L = ∂J/∂a^L, no product with ones
     return output_delta(dJ_da, z_L, net.output_activation.sigma_prime, a_L, out=dJ_da)
 
 
@@ -162,10 +172,16 @@ def weight_gradient(delta: Array, a_prev: Array, out: Array | None = None) -> Ar
     return np.matmul(delta, a_prev.T, out=out)
 
 
-def bias_gradient(delta: Array, out: Array | None = None) -> Array:
-    r"""∂J/∂b^l = δ^l, summed over the samples (columns): Σ_i δ^{i,l}, shape (n_l, 1)."""
-    # ∂J/∂b^l = Σ_i δ^{i,l}
-    return delta.sum(axis=1, keepdims=True, out=out)
+def bias_gradient(delta: Array, out: Array | None = None, ones: Array | None = None) -> Array:
+    r"""∂J/∂b^l = Σ_i δ^{i,l} = δ^l 1, summed over the samples (columns), shape (n_l, 1).
+
+    The sum over the m columns is the product with a column of m ones (``ones``,
+    shape (m, 1), made here if not given): one matrix-vector product.
+    """
+    if ones is None:
+        ones = np.ones((delta.shape[1], 1), delta.dtype, like=delta)
+    # ∂J/∂b^l = Σ_i δ^{i,l} = δ^l 1
+    return np.matmul(delta, ones, out=out)
 
 
 def layer_gradients(
@@ -175,23 +191,31 @@ def layer_gradients(
     l2: float = 0.0,
     dW: Layers | None = None,
     db: Layers | None = None,
+    ones: Array | None = None,
 ) -> tuple[Layers, Layers]:
     r"""∂J/∂W^l = δ^l (a^{l-1})^T (+ λ W^l) and ∂J/∂b^l = Σ_i δ^{i,l}, for l = 2..L.
 
-    These are the gradients of the summed J (the document's); ``gradients``
-    divides them by m for ``reduction="mean"``.
+    These are the gradients of the summed J (the document's). ``bp.train`` and
+    ``gradients`` pass no λ: ``bp.losses.objective_gradient`` adds λ W^l and
+    divides by m for ``reduction="mean"``. ``ones``: a column of m ones, for
+    ``bias_gradient``.
     """
     dW, db = Layers() if dW is None else dW, Layers() if db is None else db
     for l in range(2, net.L + 1):
         dW[l] = weight_gradient(delta[l], a[l - 1], out=dW.get(l))
-        db[l] = bias_gradient(delta[l], out=db.get(l))
+        db[l] = bias_gradient(delta[l], out=db.get(l), ones=ones)
         if l2:
             l2_gradient(net.W[l], l2, out=dW[l])
     return dW, db
 
 
 def gradients(
-    net: Network, X: Array, Y: Array, reduction: str = "sum", l2: float = 0.0
+    net: Network,
+    X: Array,
+    Y: Array,
+    reduction: str = "sum",
+    l2: float = 0.0,
+    weight_decay: float = 0.0,
 ) -> tuple[Layers, Layers]:
     r"""∂J/∂W^l and ∂J/∂b^l for l = 2..L over the samples in the columns of X and Y.
 
@@ -199,11 +223,9 @@ def gradients(
     differentiates J/m, so every gradient is divided by m. With ``l2=λ`` the
     loss has the extra term (λ/2) Σ_l ‖W^l‖², whose gradient λ W^l is added
     to ∂J/∂W^l (before the division by m); the biases are not regularized.
+    ``weight_decay`` adds λ_wd W^l after the division (``bp.losses.objective_gradient``).
     """
     z, a = forward(net, X)
-    dW, db = layer_gradients(net, backward(net, z, a, Y), a, l2)
-    if reduction == "mean":
-        for l in dW:
-            dW[l] /= X.shape[1]
-            db[l] /= X.shape[1]
+    dW, db = layer_gradients(net, backward(net, z, a, Y), a)
+    objective_gradient(net, dW, db, X.shape[1], reduction, l2, weight_decay)
     return dW, db

@@ -2,27 +2,40 @@ r"""The document's pseudocode, line by line, one sample at a time: an oracle and
 
 ``bp.train`` does the loop over the samples i as matrix products; this module
 does it as the document writes it, and gives the same numbers to rounding.
-It is not a fast path.
+It is not a fast path. It shares ``bp.train``'s argument checks
+(``bp._checks.training_arguments``) and outer loop (``bp.training.iterate``: Max,
+the ε rules, divergence, the stall diagnosis), and the objective's gradient
+(``bp.losses.objective_gradient``: the reduction, L2 and weight decay).
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from bp import _checks
-from bp.descent import Workspace
+from bp.descent import Settings
+from bp.losses import objective_gradient
 from bp.network import Layers, Network
 from bp.optimizers import update
-from bp.propagation import bias_gradient, hidden_delta, layer_forward, output_error, weight_gradient
-from bp.regularization import l2_gradient
-from bp.training import STOP_RULES, History, _Run
+from bp.propagation import (
+    bias_gradient,
+    hidden_delta,
+    layer_forward,
+    loss,
+    output_error,
+    weight_gradient,
+)
+from bp.training import History, iterate
 
 Array = np.ndarray
 
 
 def per_sample_iteration(
-    net: Network, X: Array, Y: Array, alpha: float, reduction: str = "sum", l2: float = 0.0
-) -> None:
+    net: Network, X: Array, Y: Array, alpha: float, reduction: str = "sum", l2: float = 0.0,
+    weight_decay: float = 0.0,
+) -> None:  # fmt: skip
     r"""One iteration of the document's batch gradient descent, sample by sample."""
     L, m = net.L, X.shape[1]
     sum_dW = Layers({l: np.zeros_like(W) for l, W in net.W.items()})
@@ -39,20 +52,29 @@ def per_sample_iteration(
         for l in range(2, L + 1):
             sum_dW[l] += weight_gradient(delta[l], a[l - 1])
             sum_db[l] += bias_gradient(delta[l])
-    for l in sum_dW if l2 else ():
-        l2_gradient(net.W[l], l2, out=sum_dW[l])
-    # after the loop over i: W^l ← W^l − α Σ_i δ^{i,l} (a^{i,l-1})^T (α/m under "mean")
-    update(net, sum_dW, sum_db, alpha / m if reduction == "mean" else alpha)
+    # + λW^l, ÷ m under "mean", + λ_wd W^l: the gradient of the objective
+    objective_gradient(net, sum_dW, sum_db, m, reduction, l2, weight_decay)
+    # after the loop over i: W^l ← W^l − α Σ_i δ^{i,l} (a^{i,l-1})^T
+    update(net, sum_dW, sum_db, alpha)
 
 
-class _PerSample(_Run):
-    """``train``'s outer loop (Max, ε, progress, divergence) around ``per_sample_iteration``."""
+class _PerSample:
+    """``iterate``'s iteration for ``train_per_sample``: one ``per_sample_iteration``, then J
+    over all m (a forward pass of its own)."""
 
-    def iteration(self, last: bool, record_loss: bool | str) -> Array | None:
-        work = self.work
-        reduction = "mean" if work.mean else "sum"
-        per_sample_iteration(self.net, self.X, self.Y, work.alpha, reduction, work.l2)
-        return self.data_loss() if record_loss else None
+    exact = True
+    J_start: Any = None
+
+    def __init__(self, net: Network, X: Array, Y: Array, settings: Settings) -> None:
+        self.net, self.X, self.Y, self.s = net, X, Y, settings
+
+    def __call__(self, last: bool) -> Any:
+        s = self.s
+        per_sample_iteration(self.net, self.X, self.Y, s.alpha, s.reduction, s.l2, s.weight_decay)
+        return loss(self.net, self.X, self.Y)
+
+    def weights_changed(self) -> None:
+        pass
 
 
 def train_per_sample(
@@ -65,6 +87,7 @@ def train_per_sample(
     epsilon: float,
     reduction: str = "sum",
     l2: float = 0.0,
+    weight_decay: float = 0.0,
     stop: str = "change",
     callback=None,
     verbose: bool = False,
@@ -85,14 +108,13 @@ def train_per_sample(
     It gives the same results as ``train`` with ``batch_size=None``, to rounding.
     The arguments mean what they mean for ``train``.
     """
-    _checks.network(net, training=True)
-    X, Y = _checks.check_data(net, X, Y)
-    alpha = _checks.check_real("alpha", alpha, positive=True)
-    max_iter = _checks.check_integer("max_iter", max_iter, 1)
-    epsilon = _checks.check_real("epsilon", epsilon, positive=False)
-    reduction = _checks.check_reduction(reduction)
-    l2 = _checks.check_real("l2", l2, positive=False)
-    stop = _checks.choice("stop", stop, STOP_RULES)
-    work = Workspace(net, X, Y, alpha=alpha, reduction=reduction, l2=l2)
-    run = _PerSample(work)
-    return run.iterate(max_iter, epsilon, stop, True, None, callback, verbose)
+    checked = _checks.training_arguments(
+        net, X, Y, alpha, max_iter, epsilon, reduction, l2, weight_decay, stop
+    )
+    X, Y, alpha, max_iter, epsilon, reduction, l2, weight_decay, stop = checked
+    settings = Settings(alpha, None, reduction, l2, weight_decay)
+    return iterate(
+        net, X, Y, settings, _PerSample(net, X, Y, settings), lambda n, X_, Y_: loss(n, X_, Y_),
+        max_iter=max_iter, epsilon=epsilon, stop=stop, record_loss=True, callback=callback,
+        verbose=verbose,
+    )  # fmt: skip

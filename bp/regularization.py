@@ -17,7 +17,12 @@ forward and backward passes take the masks: a^l = σ(z^l) ⊙ M^l forward, and
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
+
+if TYPE_CHECKING:  # for the annotations only: bp.network imports bp.losses, which imports this
+    from bp.network import Network
 
 Array = np.ndarray
 
@@ -33,7 +38,7 @@ def l2_gradient(W_l: Array, l2: float, out: Array) -> Array:
     return np.add(out, np.multiply(W_l, l2), out=out)
 
 
-def dropout_masks(net, m: int, p: float, rng: np.random.Generator) -> dict[int, Array]:
+def dropout_masks(net: Network, m: int, p: float, rng: np.random.Generator) -> dict[int, Array]:
     r"""Inverted-dropout masks M^l (n_l, m) for the hidden layers l = 2..L-1.
 
     Each entry is 0 with probability p (the unit is dropped for that sample)

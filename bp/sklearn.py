@@ -47,6 +47,7 @@ class _BPEstimator(BaseEstimator):
         batch_size=None,
         reduction="mean",
         l2=0.0,
+        weight_decay=0.0,
         optimizer="adam",
         shuffle=True,
         random_state=None,
@@ -60,6 +61,7 @@ class _BPEstimator(BaseEstimator):
         self.batch_size = batch_size
         self.reduction = reduction
         self.l2 = l2
+        self.weight_decay = weight_decay
         self.optimizer = optimizer
         self.shuffle = shuffle
         self.random_state = random_state
@@ -79,7 +81,8 @@ class _BPEstimator(BaseEstimator):
         history = bp.train(
             self.network_, X.T.copy(), Y, alpha=self.alpha, max_iter=max_iter,
             epsilon=self.epsilon, batch_size=k, shuffle=self.shuffle, seed=self._rng,
-            reduction=self.reduction, l2=self.l2, optimizer=self.optimizer,
+            reduction=self.reduction, l2=self.l2, weight_decay=self.weight_decay,
+            optimizer=self.optimizer,
             optimizer_state=self._state,
         )  # fmt: skip
         self.history_, self._state = history, history.optimizer_state
@@ -113,6 +116,7 @@ class BPClassifier(ClassifierMixin, _BPEstimator):
     batch_size : None for the whole batch, k for mini-batches of k samples.
     reduction : ``"mean"`` (default here, as scikit-learn) or ``"sum"`` (the document).
     l2 : λ of L2 regularization (scikit-learn's MLP calls it ``alpha``).
+    weight_decay : PyTorch's ``weight_decay``: λ W added to the reduced gradient.
     optimizer : ``"gd"``, ``"momentum"``, ``"nesterov"``, ``"adam"`` or a bp optimizer.
     shuffle, random_state : shuffling of mini-batches; the seed of weights and shuffles.
 

@@ -16,20 +16,21 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
 from bp import _checks
-from bp.descent import Workspace, batch_gradients, epoch
+from bp._checks import STOP_RULES
+from bp.descent import Buffers, RunState, Settings, batch_gradients, data_loss, epoch
+from bp.losses import objective_of
 from bp.network import Layers, Network
-from bp.optimizers import OptimizerState
+from bp.optimizers import OPTIMIZERS, OptimizerState
 from bp.propagation import forward, loss
-from bp.regularization import l2_penalty
 
 Array = np.ndarray
 
-STOP_RULES = ("change", "relative_change", "loss")
+__all__ = ["STOP_RULES", "History", "TrainingDiverged", "iterate", "max_change", "train"]
 
 
 @dataclass
@@ -101,6 +102,7 @@ def train(
     optimizer="gd",
     optimizer_state: OptimizerState | None = None,
     l2: float = 0.0,
+    weight_decay: float = 0.0,
     dropout: float = 0.0,
     stop: str = "change",
     validation: tuple[Array, Array] | None = None,
@@ -127,8 +129,9 @@ def train(
         shuffle, seed : with mini-batches, the samples are shuffled every
             iteration by ``np.random.default_rng(seed)`` unless ``shuffle=False``.
         reduction : ``"sum"`` (the document: Σ over the samples of a batch) or
-            ``"mean"`` (divide by the batch's size, as PyTorch and scikit-learn);
-            the step on the summed gradient is then α/k.
+            ``"mean"`` (divide by the batch's size, as PyTorch and scikit-learn):
+            ``bp.losses.objective_gradient`` divides the summed gradient by k, and
+            the optimizer gets the result.
 
     The update rule
         optimizer : ``"gd"`` (the document's W ← W − α ∂J/∂W, the default),
@@ -140,7 +143,13 @@ def train(
 
     Regularization
         l2 : λ ≥ 0: each batch's J gains (λ/2) Σ_l ‖W^l‖² (divided by the
-            batch's size under ``"mean"``), so every update also shrinks W by αλW.
+            batch's size under ``"mean"``, as scikit-learn's ``alpha``), so every
+            update also shrinks W by αλW (αλW/k under ``"mean"``).
+        weight_decay : λ_wd ≥ 0, PyTorch's ``weight_decay``: λ_wd W is added to the
+            gradient after the reduction, whatever the batch's size, so every update
+            shrinks W by αλ_wd W. Nielsen's decay ηλ/n per step (n the training-set
+            size) is ``reduction="mean", alpha=η, weight_decay=λ/n``, exact with a
+            short last batch too. Both penalties count in J.
         dropout : the probability p of dropping each hidden unit for each sample
             during training (inverted dropout, fresh masks for every batch).
 
@@ -167,171 +176,268 @@ def train(
     NaN or inf; the network is left with the weights of the last finite
     iteration, and the error's ``history`` holds the History up to it.
     """
-    _checks.network(net, training=True)
-    X, Y = _checks.check_data(net, X, Y)
-    alpha = _checks.check_real("alpha", alpha, positive=True)
-    max_iter = _checks.check_integer("max_iter", max_iter, 1)
-    epsilon = _checks.check_real("epsilon", epsilon, positive=False)
+    checked = _checks.training_arguments(
+        net, X, Y, alpha, max_iter, epsilon, reduction, l2, weight_decay, stop
+    )
+    X, Y, alpha, max_iter, epsilon, reduction, l2, weight_decay, stop = checked
     m = X.shape[1]
     k = m if batch_size is None else _checks.batch_size(batch_size, m)
-    reduction = _checks.check_reduction(reduction)
-    l2 = _checks.check_real("l2", l2, positive=False)
     dropout = _checks.dropout(dropout, net)
-    stop = _checks.choice("stop", stop, STOP_RULES)
     record_loss = _checks.record_loss(record_loss, stop)
-    optimizer = _checks.optimizer(optimizer)
-    state = _checks.optimizer_state(optimizer_state, optimizer, net)
+    optimizer = _checks.optimizer(optimizer, OPTIMIZERS)
+    resumed = _checks.optimizer_state(optimizer_state, optimizer, net, OptimizerState)
     watch = _Validation.of(net, validation, early_stopping, reduction)
-    rng = np.random.default_rng(_checks.seed(seed))
-    work = Workspace(
-        net, X, Y, alpha=alpha, k=k, reduction=reduction, l2=l2, dropout=dropout, rng=rng,
-        shuffle=bool(shuffle), optimizer=optimizer, state=state,
+    settings = Settings(alpha, k, reduction, l2, weight_decay, dropout, bool(shuffle), optimizer)
+    state = RunState.fresh(net, optimizer, _checks.seed(seed))
+    state.optimizer = resumed or state.optimizer
+    buffers = Buffers(net, X, Y, k)
+    return iterate(
+        net, X, Y, settings, _Epochs(net, X, Y, settings, state, buffers, record_loss),
+        lambda n, X_, Y_: data_loss(n, X_, Y_, buffers), max_iter=max_iter, epsilon=epsilon,
+        stop=stop, record_loss=record_loss, watch=watch, callback=callback, verbose=verbose,
+        optimizer_state=state.optimizer,
     )  # fmt: skip
-    return _Run(work).iterate(max_iter, epsilon, stop, record_loss, watch, callback, verbose)
 
 
-class _Run:
-    """One call of ``train``: its Workspace (settings, buffers) and its loop over iterations."""
+class Iteration(Protocol):
+    """One iteration of a trainer, as ``iterate`` calls it.
 
-    def __init__(self, work: Workspace) -> None:
-        self.work, self.net, self.X, self.Y = work, work.net, work.X, work.Y
-        self.full = work.k >= work.X.shape[1] and not work.dropout
-        self.pending = False  # full batch: work.dW, work.db hold the gradient at today's weights
+    ``iteration(last)`` makes the updates of one pass over the m samples and returns J
+    after it without the penalties (Σ_i J_i), or None when J is not recorded. ``exact``:
+    that J is J over all m at the weights after the iteration (not a running loss).
+    ``J_start``: Σ_i J_i at the starting weights, where the trainer had it for free (else
+    None). ``weights_changed()``: someone else (a callback) changed the weights.
+    """
 
-    def iteration(self, last: bool, record_loss: bool | str) -> Array | None:
-        """One pass over the m samples; returns J after it without the L2 term, if recorded."""
-        work, m = self.work, self.X.shape[1]
-        if not self.full:
-            running = record_loss is True and work.k < m
-            J = epoch(work, want_J=running)
-            return J if running else self.data_loss() if record_loss else None
-        if not self.pending:
-            batch_gradients(work, slice(None), want_J=False)
-        k = m if work.mean else 1  # the gradient of the mean is Σ/m
-        work.optimizer.step(self.net, work.dW, work.db, work.alpha, work.state, k)
-        # J after this iteration comes from the forward pass of the next one's gradient.
-        self.pending = not last
-        if last and not record_loss:
+    exact: bool
+    J_start: Any
+
+    def __call__(self, last: bool) -> Any: ...
+
+    def weights_changed(self) -> None: ...
+
+
+class _Epochs:
+    """``bp.train``'s iteration: one ``epoch``, and J after it as ``record_loss`` asks.
+
+    Full batch: J after an iteration is the forward pass of the next iteration's
+    gradient, computed ahead into the buffers (``Buffers.ahead``), so it costs nothing.
+    """
+
+    def __init__(self, net, X, Y, settings: Settings, state: RunState, buffers: Buffers,
+                 record_loss: bool | str) -> None:  # fmt: skip
+        self.net, self.X, self.Y, self.record_loss = net, X, Y, record_loss
+        self.settings, self.state, self.buffers = settings, state, buffers
+        m = X.shape[1]
+        mini_batches = (settings.batch_size or m) < m
+        # full batch: J of the whole network after each iteration, free with the next
+        # gradient unless dropout masks that gradient's forward pass
+        self.full = not mini_batches and not settings.dropout
+        self.running = record_loss is True and mini_batches
+        self.exact = not self.running
+        self.J_start: Any = None
+
+    def __call__(self, last: bool) -> Any:
+        net, X, Y, buffers, record_loss = self.net, self.X, self.Y, self.buffers, self.record_loss
+        if self.full and record_loss and self.J_start is None and not buffers.ahead:
+            self.J_start = self.ahead()  # J at the start, with the first gradient
+        J = epoch(net, X, Y, self.settings, self.state, buffers, want_J=self.running)
+        if self.running:
+            return J
+        if not record_loss:
             return None
-        J = batch_gradients(work, slice(None), grad=not last, want_J=bool(record_loss))
-        return J if record_loss else None
+        return data_loss(net, X, Y, buffers) if last or not self.full else self.ahead()
 
-    def data_loss(self) -> Any:
-        """J over all m samples at the current weights, without the L2 term."""
-        return batch_gradients(self.work, slice(None), grad=False)
+    def ahead(self) -> Any:
+        """The full batch's gradient at today's weights, for the next epoch, and J with it."""
+        J = batch_gradients(self.net, self.X, self.Y, slice(None), self.buffers, want_J=True)
+        self.buffers.ahead = True
+        return J
 
-    def objective(self, J_data: Array) -> float:
-        """J with the L2 term of the current weights and the reduction."""
-        J = J_data + (l2_penalty(self.net.W, self.work.l2) if self.work.l2 else 0.0)
-        return float(J / self.X.shape[1] if self.work.mean else J)
+    def weights_changed(self) -> None:
+        self.buffers.ahead = False
 
-    def iterate(self, max_iter, epsilon, stop, record_loss, watch, callback, verbose) -> History:
-        """The outer loop: Max, the stop rule, progress, Ctrl-C, divergence, validation."""
-        net, history = self.net, History(optimizer_state=self.work.state)
-        J_start = self.objective(self.data_loss()) if record_loss else None
-        start = _snapshot(net)
-        J_prev, largest_start = J_start, _largest(net)
-        progress = _Progress(max_iter) if verbose else None
-        W_prev, b_prev = _snapshot(net)
-        history.reason = f"Max: {max_iter} iterations ran"
-        try:
-            for iteration in range(1, max_iter + 1):
-                with np.errstate(over="ignore", invalid="ignore"):
-                    J_data = self.iteration(iteration == max_iter, record_loss)
-                    J = None if J_data is None else self.objective(J_data)
-                problem = _divergence(J, J_start, net, largest_start)
-                if problem:
-                    _restore(net, W_prev, b_prev)
-                    history.reason = problem
-                    raise TrainingDiverged(
-                        f"training diverged at iteration {iteration}: {problem}; "
-                        f"alpha={self.work.alpha} is too large for this network and data "
-                        f"(try a smaller alpha"
-                        f"{'' if self.work.mean else ', or reduction=' + repr('mean')})."
-                        f" The network keeps the weights of iteration {iteration - 1}.",
-                        history,
-                    )
-                change = max(max_change(W_prev, net.W), max_change(b_prev, net.b))
-                W_prev, b_prev = _snapshot(net)
-                if J is not None:
-                    history.loss.append(J)
-                history.max_change.append(change)
-                history.iterations = iteration
-                if progress:
-                    progress.show(iteration, J, change)
-                if stop == "change":
-                    # The document: stop when every change of W and b is below ε.
-                    history.converged = change < epsilon
-                elif stop == "relative_change":
-                    history.converged = change < epsilon * _largest(net)
-                else:
-                    history.converged, J_prev = abs(J_prev - J) < epsilon, J  # type: ignore[operator]
-                if history.converged:
-                    history.reason = _STOPPED_BY[stop].format(epsilon=epsilon)
-                if watch is not None:
-                    watch.record(net, history)
-                    if history.stopped_early:
-                        history.reason = (
-                            f"early stopping: no better validation loss in {watch.early_stopping} "
-                            f"iterations; the weights of iteration {history.best_iteration} kept"
-                        )
-                if callback is not None:
-                    self.pending = False  # the callback may change the weights
-                    if callback(iteration, net, history):
-                        history.reason = "the callback returned True"
-                        break
-                if history.converged or history.stopped_early:
-                    break
-        except KeyboardInterrupt:
-            _restore(net, W_prev, b_prev)
-            history.interrupted = True
-            history.reason = "interrupted (Ctrl-C); the weights of the last completed iteration"
-        else:
-            if watch is not None and watch.early_stopping:
-                _restore(net, *watch.best)
-            self.diagnose(history, J_start, start)
-        finally:
+
+#: The samples whose J at the start weights bounds J_start from below (see ``_Start``).
+_SAMPLE = 64
+
+
+class _Start:
+    """J at the starting weights (J_start), evaluated only when the run needs it.
+
+    The starting weights are copied (small next to X). At the start, J of the first
+    ``_SAMPLE`` samples is taken: every J_i ≥ 0, so its objective is a lower bound of
+    J_start, and scaled to m samples an estimate. J_start itself (a forward pass over
+    all m) is computed when ``stop="loss"`` needs it, when J exceeds 10⁶ × the lower
+    bound (the divergence rule), or when the run ends above the estimate (the stall
+    diagnosis); the full batch gets it for free from its first gradient.
+    """
+
+    def __init__(self, net: Network, X: Array, Y: Array, objective, data_loss) -> None:
+        self.net, self.X, self.Y, self.objective, self.data_loss = net, X, Y, objective, data_loss
+        self.W, self.b = _snapshot(net)
+        m = X.shape[1]
+        s = min(m, _SAMPLE)
+        J_sample = data_loss(net, X[:, :s], Y[:, :s])
+        self.lower = objective(J_sample, self.W)
+        self.estimate = objective(J_sample * (m / s), self.W)
+        self.J: float | None = None
+
+    def exact(self, known: Any = None) -> float:
+        """J_start (from ``known``, Σ_i J_i at the start, when the trainer has it)."""
+        if self.J is None:
+            if known is None:
+                initial = self.net.copy()
+                _restore(initial, self.W, self.b)
+                known = self.data_loss(initial, self.X, self.Y)
+            self.J = self.objective(known, self.W)
+        return self.J
+
+    def below(self, J: float, known: Any = None) -> bool:
+        """J_start < J, evaluating J_start only when J is above the estimate."""
+        if self.J is None and known is None and J <= self.estimate:
+            return False
+        return self.exact(known) < J
+
+
+def iterate(
+    net: Network,
+    X: Array,
+    Y: Array,
+    settings: Settings,
+    iteration: Iteration,
+    data_loss: Callable[[Network, Array, Array], Any],
+    *,
+    max_iter: int,
+    epsilon: float,
+    stop: str,
+    record_loss: bool | str,
+    watch: _Validation | None = None,
+    callback: Callable[[int, Network, History], bool | None] | None = None,
+    verbose: bool = False,
+    optimizer_state: OptimizerState | None = None,
+) -> History:
+    """The outer loop of ``train`` and ``train_per_sample``: Max, the stop rule, progress,
+    Ctrl-C, divergence, validation, and the stall diagnosis at the end.
+
+    ``iteration`` makes one iteration's updates (see ``Iteration``); ``data_loss(net, X,
+    Y)`` is Σ_i J_i at net's weights. ``settings`` gives the objective (reduction, λ,
+    weight decay) and α for the messages.
+    """
+    m = X.shape[1]
+
+    def objective(J_data: Any, W: dict[int, Array]) -> float:
+        return float(objective_of(J_data, W, m, settings.reduction, settings.l2,
+                                  settings.weight_decay))  # fmt: skip
+
+    history = History(optimizer_state=optimizer_state)
+    start = _Start(net, X, Y, objective, data_loss)
+    largest_start = _largest(net)
+    J_prev = start.exact(iteration.J_start) if stop == "loss" else None
+    progress = _Progress(max_iter) if verbose else None
+    W_prev, b_prev = _snapshot(net)
+    history.reason = f"Max: {max_iter} iterations ran"
+    try:
+        for it in range(1, max_iter + 1):
+            with np.errstate(over="ignore", invalid="ignore"):
+                J_data = iteration(it == max_iter)
+                J = None if J_data is None else objective(J_data, net.W)
+            problem = _divergence(J, start, iteration.J_start, net, largest_start)
+            if problem:
+                _restore(net, W_prev, b_prev)
+                history.reason = problem
+                raise TrainingDiverged(
+                    f"training diverged at iteration {it}: {problem}; "
+                    f"alpha={settings.alpha} is too large for this network and data "
+                    f"(try a smaller alpha"
+                    f"{'' if settings.reduction == 'mean' else ', or reduction=' + repr('mean')})."
+                    f" The network keeps the weights of iteration {it - 1}.",
+                    history,
+                )
+            change = max(max_change(W_prev, net.W), max_change(b_prev, net.b))
+            W_prev, b_prev = _snapshot(net)
+            if J is not None:
+                history.loss.append(J)
+            history.max_change.append(change)
+            history.iterations = it
             if progress:
-                progress.close(history)
-        return history
+                progress.show(it, J, change)
+            if stop == "change":
+                # The document: stop when every change of W and b is below ε.
+                history.converged = change < epsilon
+            elif stop == "relative_change":
+                history.converged = change < epsilon * _largest(net)
+            else:
+                history.converged, J_prev = abs(J_prev - J) < epsilon, J  # type: ignore[operator]
+            if history.converged:
+                history.reason = _STOPPED_BY[stop].format(epsilon=epsilon)
+            if watch is not None:
+                watch.record(net, history)
+                if history.stopped_early:
+                    history.reason = (
+                        f"early stopping: no better validation loss in {watch.early_stopping} "
+                        f"iterations; the weights of iteration {history.best_iteration} kept"
+                    )
+            if callback is not None:
+                iteration.weights_changed()  # the callback may change the weights
+                if callback(it, net, history):
+                    history.reason = "the callback returned True"
+                    break
+            if history.converged or history.stopped_early:
+                break
+    except KeyboardInterrupt:
+        _restore(net, W_prev, b_prev)
+        history.interrupted = True
+        history.reason = "interrupted (Ctrl-C); the weights of the last completed iteration"
+    else:
+        if watch is not None and watch.early_stopping and watch.best is not None:
+            _restore(net, *watch.best)
+        _diagnose(net, X, Y, history, start, iteration, objective, data_loss)
+    finally:
+        if progress:
+            progress.close(history)
+    return history
 
-    def stuck(self, net: Network) -> str:
-        """What sits stuck on the first 1024 samples, in words, or "": output units saturated
-        on the wrong side (over a quarter of them), or a ReLU layer dead for every sample."""
-        z, a = forward(net, self.X[:, :1024])
-        stuck, total = _stuck_outputs(net, z[net.L], a[net.L], self.Y[:, :1024])
-        if stuck > total / 4:
-            return f"{stuck} of {total} output units saturated on the wrong side"
-        dead = [l for l in range(2, net.L) if net.activation.name == "relu" and not a[l].any()]
-        return f"hidden layer {dead[0]} is dead (every ReLU unit outputs 0)" if dead else ""
 
-    def diagnose(self, history: History, J_start: float | None, start: tuple) -> None:
-        """Mark a run that went wrong as stalled, with its reason; it is then not converged."""
-        signs = []
-        J_end = history.loss[-1] if history.loss else None
-        rose = J_end is not None and J_start is not None and J_end > J_start
-        if rose and not self.full:
-            J_end = self.objective(self.data_loss())  # the running loss is not J at the end
-            rose = J_end > J_start  # type: ignore[operator]
-        if rose:
-            signs.append(f"J rose from {J_start:.4g} to {J_end:.4g}")
-        look = history.converged or J_end is None or self.net.activation.name == "relu"
-        stuck = self.stuck(self.net) if look else ""
-        from_start = False
-        if stuck:
-            initial = self.net.copy()
-            _restore(initial, *start)
-            from_start = bool(self.stuck(initial))
-            signs.append(stuck + (" (from the start)" if from_start else ""))
-        if signs:
-            history.stalled, history.converged = True, False
-            advice = (
-                "the initial weights are stuck already: try another init or seed"
-                if from_start and not rose
-                else "α is probably too large"
-            )
-            unrecorded = "" if J_end is not None else " (J was not recorded: judged by saturation)"
-            history.reason = "; ".join(signs) + "; " + advice + unrecorded
+def _stuck(net: Network, X: Array, Y: Array) -> str:
+    """What sits stuck on the first 1024 samples, in words, or "": output units saturated
+    on the wrong side (over a quarter of them), or a ReLU layer dead for every sample."""
+    z, a = forward(net, X[:, :1024])
+    stuck, total = _stuck_outputs(net, z[net.L], a[net.L], Y[:, :1024])
+    if stuck > total / 4:
+        return f"{stuck} of {total} output units saturated on the wrong side"
+    dead = [l for l in range(2, net.L) if net.activation.name == "relu" and not a[l].any()]
+    return f"hidden layer {dead[0]} is dead (every ReLU unit outputs 0)" if dead else ""
+
+
+def _diagnose(net, X, Y, history: History, start: _Start, iteration: Iteration, objective,
+              data_loss) -> None:  # fmt: skip
+    """Mark a run that went wrong as stalled, with its reason; it is then not converged."""
+    signs = []
+    J_end = history.loss[-1] if history.loss else None
+    rose = J_end is not None and start.below(J_end, iteration.J_start)
+    if rose and not iteration.exact:
+        J_end = objective(data_loss(net, X, Y), net.W)  # the running loss is not J at the end
+        rose = start.below(J_end)
+    if rose:
+        signs.append(f"J rose from {start.exact():.4g} to {J_end:.4g}")
+    look = history.converged or J_end is None or net.activation.name == "relu"
+    stuck = _stuck(net, X, Y) if look else ""
+    from_start = False
+    if stuck:
+        initial = net.copy()
+        _restore(initial, start.W, start.b)
+        from_start = bool(_stuck(initial, X, Y))
+        signs.append(stuck + (" (from the start)" if from_start else ""))
+    if signs:
+        history.stalled, history.converged = True, False
+        advice = (
+            "the initial weights are stuck already: try another init or seed"
+            if from_start and not rose
+            else "α is probably too large"
+        )
+        unrecorded = "" if J_end is not None else " (J was not recorded: judged by saturation)"
+        history.reason = "; ".join(signs) + "; " + advice + unrecorded
 
 
 _STOPPED_BY = {
@@ -343,12 +449,16 @@ _STOPPED_BY = {
 _J_GROWTH, _W_GROWTH = 1e6, 1e6
 
 
-def _divergence(J: float | None, J_start: float | None, net: Network, largest_start: float) -> str:
+def _divergence(
+    J: float | None, start: _Start, J_start_data: Any, net: Network, largest_start: float
+) -> str:
     """What went wrong, in words, or "" when J and the weights are fine."""
     if not _finite(net) or (J is not None and not np.isfinite(J)):
         return "J or a weight became NaN or inf"
-    if J is not None and J_start and J > _J_GROWTH * J_start:
-        return f"J rose from {J_start:.4g} to {J:.4g}"
+    if J is not None and J > _J_GROWTH * start.lower:  # only then can J exceed 10⁶ J_start
+        J_start = start.exact(J_start_data)
+        if J_start and J > _J_GROWTH * J_start:
+            return f"J rose from {J_start:.4g} to {J:.4g}"
     largest = _largest(net)
     if largest > _W_GROWTH * max(largest_start, 1.0):
         return f"the largest weight grew from {largest_start:.3g} to {largest:.3g}"

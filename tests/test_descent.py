@@ -1,7 +1,7 @@
 """The buffered, chunked path of bp.descent equals the plain formula functions.
 
-``bp.train`` runs ``bp.descent.epoch`` and ``batch_gradients``, which write into the
-buffers of a ``Workspace`` and split wide batches into column chunks. Here they are
+``bp.train`` runs ``bp.descent.epoch`` and ``batch_gradients``, which write into
+``bp.descent.Buffers`` and split wide batches into column chunks. Here they are
 compared with ``bp.propagation.gradients`` and ``bp.propagation.loss`` called on the
 batch's columns, and ``bp.train`` with a loop of ``gradients`` and ``update`` written
 out in the test: across random architectures, every activation/loss pair, chunks of
@@ -17,7 +17,7 @@ import pytest
 import bp
 from bp import descent, optimizers, propagation
 from bp.activations import Activation
-from bp.descent import Workspace, batch_gradients
+from bp.descent import Buffers, batch_gradients, data_loss
 from bp.regularization import dropout_masks
 from conftest import ACTIVATION_NAMES, GRADCHECK_TOL, assert_close_normwise, random_case
 
@@ -66,18 +66,17 @@ def _column_choices(m, seed):
 @pytest.mark.parametrize("seed", range(8))
 def test_batch_gradients_equal_the_plain_gradients(seed, pair, chunk, dtype):
     net, X, Y = _case(seed, dtype, pair)
-    l2 = [0.0, 0.3][seed % 2]
     for order in ("C", "F"):
         Xo, Yo = np.asarray(X, order=order), np.asarray(Y, order=order)
-        work = Workspace(net, Xo, Yo, l2=l2, chunk=chunk)
+        work = Buffers(net, Xo, Yo, X.shape[1], chunk=chunk)
         for cols in _column_choices(X.shape[1], seed):
-            J = batch_gradients(work, cols)
-            dW, db = propagation.gradients(net, X[:, cols], Y[:, cols], "sum", l2)
+            J = batch_gradients(net, Xo, Yo, cols, work)
+            dW, db = propagation.gradients(net, X[:, cols], Y[:, cols], "sum")
             for l in net.W:
                 assert work.dW[l].dtype == work.db[l].dtype == dtype
                 _close(work.dW[l], dW[l], dtype)
                 _close(work.db[l], db[l], dtype)
-            # J is the data term: the caller adds the L2 term and the reduction
+            # J and the gradient are the data term's: objective_gradient adds L2, the reduction
             _close(J, propagation.loss(net, X[:, cols], Y[:, cols], "sum"), dtype)
 
 
@@ -90,11 +89,11 @@ def test_batch_gradients_with_dropout_masks_equal_the_masked_formulas(seed, chun
             break
     cols = np.random.default_rng(seed).permutation(X.shape[1])
     masks = dropout_masks(net, len(cols), 0.4, np.random.default_rng(seed))
-    work = Workspace(net, X, Y, l2=0.2, chunk=chunk)
-    J = batch_gradients(work, cols, masks)
+    work = Buffers(net, X, Y, X.shape[1], chunk=chunk)
+    J = batch_gradients(net, X, Y, cols, work, masks)
     z, a = propagation.forward(net, X[:, cols], masks=masks)
     delta = propagation.backward(net, z, a, Y[:, cols], masks=masks)
-    dW, db = propagation.layer_gradients(net, delta, a, 0.2)
+    dW, db = propagation.layer_gradients(net, delta, a)
     for l in net.W:
         _close(work.dW[l], dW[l], np.float64)
         _close(work.db[l], db[l], np.float64)
@@ -103,22 +102,22 @@ def test_batch_gradients_with_dropout_masks_equal_the_masked_formulas(seed, chun
 
 def test_loss_only_and_gradient_only_passes(small_net):
     net, X, Y = small_net
-    work = Workspace(net, X, Y, chunk=2)
-    assert batch_gradients(work, slice(None), want_J=False) is None
+    work = Buffers(net, X, Y, X.shape[1], chunk=2)
+    assert batch_gradients(net, X, Y, slice(None), work, want_J=False) == 0.0
     dW, db = propagation.gradients(net, X, Y)
     for l in net.W:  # chunks of 2 columns against one product of 5: ≤ 5 eps·Σ|terms|, normwise
         assert_close_normwise(work.dW[l], dW[l], 1e-13)
         assert_close_normwise(work.db[l], db[l], 1e-13)
     for l in net.W:
         work.dW[l].fill(7.0)
-    J = batch_gradients(work, slice(None), grad=False)
+    J = data_loss(net, X, Y, work)
     assert float(J) == pytest.approx(bp.loss(net, X, Y), rel=1e-13)
     assert all(np.all(work.dW[l] == 7.0) for l in net.W)  # no gradient was written
 
 
-def test_the_workspace_allocates_once_per_width(small_net):
+def test_the_buffers_are_allocated_once_per_width(small_net):
     net, X, Y = small_net
-    work = Workspace(net, X, Y, l2=0.1, chunk=2)  # m = 5: chunks of 2, 2 and 1 columns
+    work = Buffers(net, X, Y, X.shape[1], chunk=2)  # m = 5: chunks of 2, 2 and 1 columns
     buffers = {w: work.layers(w) for w in (1, 2)}
 
     def ids_of(bufs):  # z^l, a^l, δ^l for l = 2..L (a^1 is the batch's columns of X)
@@ -127,7 +126,7 @@ def test_the_workspace_allocates_once_per_width(small_net):
     ids = {w: ids_of(bufs) for w, bufs in buffers.items()}
     grads = [id(g) for g in (*work.dW.values(), *work.db.values())]
     for cols in (slice(None), np.array([4, 0, 3, 1, 2]), slice(None)):
-        batch_gradients(work, cols)
+        batch_gradients(net, X, Y, cols, work)
         for w, bufs in buffers.items():
             again = work.layers(w)
             assert all(x is y for x, y in zip(again, bufs, strict=True))
@@ -149,9 +148,9 @@ def test_no_pass_is_wider_than_the_chunk(monkeypatch):
     rng = np.random.default_rng(0)
     for m in (100, 1000):
         X, Y = rng.standard_normal((5, m)), rng.uniform(size=(3, m))
-        work = Workspace(net, X, Y, chunk=16)
-        batch_gradients(work, slice(None))
-        batch_gradients(work, rng.permutation(m)[:40])
+        work = Buffers(net, X, Y, m, chunk=16)
+        batch_gradients(net, X, Y, slice(None), work)
+        batch_gradients(net, X, Y, rng.permutation(m)[:40], work)
         assert set(widths) == {16, m % 16, 40 % 16} - {0}  # full chunks and the rests
         widths.clear()
 
@@ -240,7 +239,7 @@ def test_mean_with_a_short_last_batch_steps_alpha_over_its_own_size(k):
     assert max(np.abs(net.W[l] - wrong.W[l]).max() for l in net.W) > 1e-6
 
 
-def test_each_batch_makes_one_update_with_the_summed_gradient(monkeypatch):
+def test_each_batch_makes_one_update_with_the_reduced_gradient(monkeypatch):
     seen = []
     real = optimizers.update
 
@@ -258,11 +257,12 @@ def test_each_batch_makes_one_update_with_the_summed_gradient(monkeypatch):
         net, X, Y, alpha=0.4, max_iter=1, epsilon=0.0, batch_size=4, reduction="mean",
         shuffle=False,
     )  # fmt: skip
-    # ⌈10/4⌉ = 3 batches of 4, 4 and 2 samples: the summed gradient, with the step α/k'.
+    # ⌈10/4⌉ = 3 batches of 4, 4 and 2 samples: the gradient of the mean (Σ ÷ k'), step α.
     assert len(seen) == 3
     for (dW, db, alpha), (start, stop) in zip(seen, [(0, 4), (4, 8), (8, 10)], strict=True):
-        expect_W, expect_b = propagation.gradients(manual, X[:, start:stop], Y[:, start:stop])
-        assert alpha == pytest.approx(0.4 / (stop - start), rel=1e-15)
+        cols = slice(start, stop)
+        expect_W, expect_b = propagation.gradients(manual, X[:, cols], Y[:, cols], "mean")
+        assert alpha == 0.4  # the optimizer gets α itself, never a batch size
         for l in dW:  # sums of ≤ 4 samples in two orders: ≤ 4 eps·Σ|terms|, normwise
             assert_close_normwise(dW[l], expect_W[l], 1e-13)
             assert_close_normwise(db[l], expect_b[l], 1e-13)
@@ -344,3 +344,33 @@ def test_any_activation_object_trains_through_the_same_functions():
     assert h.iterations == 3 and np.isfinite(h.loss).all()
     for l in net.W:  # 3 updates of sums of 4 samples in two orders: normwise
         assert_close_normwise(net.W[l], manual.W[l], 1e-13)
+
+
+def test_a_shuffle_free_batch_wider_than_the_chunk_ends_at_the_batch_end():
+    # m = 2600 in batches of 1500 and 1100 without shuffling: the first batch's chunks are
+    # columns 0-1023 and 1024-1499; a chunk not clipped to the batch's end would run on.
+    rng = np.random.default_rng(0)
+    X, Y = rng.standard_normal((2, 2600)), rng.uniform(size=(1, 2600))
+    net = bp.Network((2, 3, 1), seed=0)
+    manual = net.copy()
+    bp.train(
+        net, X, Y, alpha=0.5, max_iter=1, epsilon=0.0, batch_size=1500, shuffle=False,
+        reduction="mean",
+    )  # fmt: skip
+    for cols in (slice(0, 1500), slice(1500, 2600)):
+        dW, db = propagation.gradients(manual, X[:, cols], Y[:, cols], "mean")
+        optimizers.update(manual, dW, db, 0.5)
+    for l in net.W:  # sums of 1500 terms in chunks or at once: ~1500 eps·Σ|terms|, normwise
+        assert_close_normwise(net.W[l], manual.W[l], 1e-12)
+        assert_close_normwise(net.b[l], manual.b[l], 1e-12)
+
+
+def test_buffers_chunks_stop_at_a_slice_batch_end(small_net):
+    net, X, Y = small_net  # m = 5
+    work = Buffers(net, X, Y, 5, chunk=2)
+    J = batch_gradients(net, X, Y, slice(0, 3), work)  # chunks 0-1 and 2, not 2-3
+    dW, db = propagation.gradients(net, X[:, :3], Y[:, :3])
+    for l in net.W:
+        assert_close_normwise(work.dW[l], dW[l], 1e-13)  # 3 terms in two orders
+        assert_close_normwise(work.db[l], db[l], 1e-13)
+    assert float(J) == pytest.approx(bp.loss(net, X[:, :3], Y[:, :3]), rel=1e-13)

@@ -333,3 +333,51 @@ def test_should_stop_is_trains_epsilon_rule():
     assert ex.should_stop(before, zero, after, zero, 0.11) is True
     assert ex.should_stop(before, zero, after, zero, 0.1) is False
     assert bp.max_change(before, after) == pytest.approx(0.1)
+
+
+# -- issue 22: slips written here, not taken from the catalogue ------------------------------
+
+
+def _forward_without_bias(W, a_prev, b, sigma):
+    z = W @ a_prev
+    return z, sigma(z)
+
+
+#: (step, a slip as a learner writes it, the name the checker must give it). Each slip is
+#: written independently of bp.exercises.catalogue, so swapping two entries' wrong
+#: functions there (or their names) fails here.
+SLIPS = [
+    ("weight_gradient", lambda delta, a_prev: a_prev @ delta.T, "transposed: a^{l-1} (δ^l)^T"),
+    ("weight_gradient", lambda delta, a_prev: -(delta @ a_prev.T), "a sign error"),
+    ("weight_gradient", lambda d, a: d @ a.T / d.shape[1], "the mean instead of the sum"),
+    ("bias_gradient", lambda delta: delta.sum(axis=1), "shape (n,) instead of (n, 1)"),
+    ("bias_gradient", lambda d: d.mean(axis=1, keepdims=True), "the mean instead of the sum"),
+    ("loss_gradient", lambda a, y: y - a, "a sign error"),
+    ("loss_gradient", lambda a, y: 2 * (a - y), "a factor 2"),
+    ("layer_forward", _forward_without_bias, "the bias left out"),
+]
+
+
+@pytest.mark.parametrize(("step", "slip", "name"), SLIPS, ids=[f"{s}: {n}" for s, _, n in SLIPS])
+def test_a_hand_written_slip_gets_its_name(step, slip, name):
+    result = ex.check(step, slip)
+    assert result.status == "mistake", result.message
+    assert result.mistakes == (name,), result.message
+
+
+def test_changing_the_callers_biases_is_reported():
+    def changes_b(net, delta, a):
+        dW, db = bp.propagation.layer_gradients(net, delta, a)
+        for l in net.b:
+            net.b[l] += 1.0  # the right gradients, but the caller's b^l changed
+        return dW, db
+
+    def changes_W(net, delta, a):
+        dW, db = bp.propagation.layer_gradients(net, delta, a)
+        for l in net.W:
+            net.W[l] += 1.0
+        return dW, db
+
+    for fn in (changes_b, changes_W):
+        result = ex.check("layer_gradients", fn)
+        assert result.status == "modified" and "`net`" in result.message, result.message

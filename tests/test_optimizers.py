@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import bp
+from bp import optimizers
 
 torch = pytest.importorskip("torch", reason="PyTorch is the oracle for the optimizers")
 
@@ -122,3 +123,77 @@ def test_a_state_of_another_optimizer_or_network_is_refused():
     with pytest.raises(ValueError, match="does not fit sizes"):
         bp.train(bp.Network((2, 5, 1), seed=0), X, Y, alpha=0.1, max_iter=1, epsilon=0.0,
                  optimizer="momentum", optimizer_state=h.optimizer_state)  # fmt: skip
+
+
+# -- issue 22: each rule worked by hand, no PyTorch -----------------------------------------
+#
+# One weight w (W^2 of a 1-1 network) and its bias, from w = 1, b = 0, with the gradients
+# g_t = 0.5, −0.25, 1.0 for w and half of them for b. The expected values are the rules'
+# formulas evaluated by hand in plain Python floats: each is a few roundings of exact
+# arithmetic on these numbers, so the tolerance is a few eps.
+
+G = (0.5, -0.25, 1.0)
+
+
+def _run(optimizer, alpha):
+    net = bp.Network((1, 1), activation="identity", seed=0)
+    net.W[2][...] = 1.0
+    net.b[2][...] = 0.0
+    state = bp.OptimizerState.zeros(optimizer.name, optimizer.slots, net)
+    path = []
+    for g in G:
+        dW = {2: np.array([[g]])}
+        db = {2: np.array([[g / 2]])}
+        optimizer.step(net, dW, db, alpha, state)
+        path.append((float(net.W[2][0, 0]), float(net.b[2][0, 0])))
+    assert state.step == len(G)
+    return path
+
+
+def _expect(path, by_hand):
+    for (w, b), (w_hand, b_hand) in zip(path, by_hand, strict=True):
+        assert w == pytest.approx(w_hand, rel=4e-16, abs=4e-16)
+        assert b == pytest.approx(b_hand, rel=4e-16, abs=4e-16)
+
+
+def test_gd_by_hand():
+    # w ← w − α g: 1 − 0.1·0.5 = 0.95, then 0.95 + 0.025 = 0.975, then 0.975 − 0.1 = 0.875
+    _expect(_run(optimizers.GD(), 0.1), [(0.95, -0.025), (0.975, -0.0125), (0.875, -0.0625)])
+
+
+def test_momentum_by_hand():
+    # β = 0.5: v = 0.5 → w = 0.95; v = 0.25 − 0.25 = 0 → w = 0.95; v = 0 + 1 = 1 → w = 0.85
+    # (b: v = 0.25, 0, 0.5 → b = −0.025, −0.025, −0.075)
+    path = _run(optimizers.Momentum(beta=0.5), 0.1)
+    _expect(path, [(0.95, -0.025), (0.95, -0.025), (0.85, -0.075)])
+
+
+def test_nesterov_by_hand():
+    # β = 0.5, w ← w − α (g + β v): v = 0.5 → w = 1 − 0.1·0.75 = 0.925;
+    # v = 0 → w = 0.925 − 0.1·(−0.25) = 0.95; v = 1 → w = 0.95 − 0.1·1.5 = 0.8
+    path = _run(optimizers.Momentum(beta=0.5, nesterov=True), 0.1)
+    _expect(path, [(0.925, -0.0375), (0.95, -0.025), (0.8, -0.1)])
+
+
+def test_adam_with_non_default_hyperparameters_by_hand():
+    b1, b2, eps, alpha = 0.5, 0.75, 0.1, 0.2
+    by_hand, w, b = [], 1.0, 0.0
+    m = {"w": 0.0, "b": 0.0}
+    v = {"w": 0.0, "b": 0.0}
+    for t, g in enumerate(G, start=1):
+        for key, grad in (("w", g), ("b", g / 2)):
+            m[key] = b1 * m[key] + (1 - b1) * grad
+            v[key] = b2 * v[key] + (1 - b2) * grad * grad
+        steps = {
+            key: alpha * (m[key] / (1 - b1**t)) / ((v[key] / (1 - b2**t)) ** 0.5 + eps) for key in m
+        }
+        w, b = w - steps["w"], b - steps["b"]
+        by_hand.append((w, b))
+    # t = 1 by hand: m̂ = g, √v̂ = |g| → w = 1 − 0.2 · 0.5/(0.5 + 0.1) = 0.8333…
+    assert by_hand[0][0] == pytest.approx(1 - 0.2 * 0.5 / 0.6, rel=1e-15)
+    path = _run(optimizers.Adam(beta1=b1, beta2=b2, eps=eps), alpha)
+    for (w_bp, b_bp), (w_hand, b_hand) in zip(path, by_hand, strict=True):
+        assert w_bp == pytest.approx(w_hand, rel=1e-15)
+        assert b_bp == pytest.approx(b_hand, rel=1e-15)
+    # ε matters here: with the default ε the first step is α itself
+    assert _run(optimizers.Adam(beta1=b1, beta2=b2), alpha)[0][0] == pytest.approx(0.8)

@@ -202,7 +202,8 @@ def test_sgd_epochs_agree_with_sklearn(kind, sizes, act, k):
 
 def test_worst_error_over_all_cases():
     """The largest relative weight difference over every case and epoch (printed with -s)."""
-    worst, where = max((train_both(*c)[0], c) for c in CASES)
+    # (equal errors must not fall through to comparing the cases, which hold None)
+    worst, where = max(((train_both(*c)[0], c) for c in CASES), key=lambda pair: pair[0])
     print(
         f"\nbp vs scikit-learn SGD: worst relative weight error {worst:.2e} over "
         f"{len(CASES)} cases ({len(REGRESSION)} regression, {len(CLASSIFICATION)} "

@@ -67,3 +67,26 @@ def test_names_map_to_scikit_learns_mlp():
     """bp's l2=λ with reduction='mean' is MLPClassifier(alpha=λ): the documented mapping."""
     assert "learning_rate_init" in BPClassifier.__doc__ and "l2" in BPClassifier.__doc__
     assert BPClassifier().get_params()["reduction"] == "mean"
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "momentum"])
+def test_partial_fit_twice_equals_fit_with_two_epochs(optimizer):
+    # Same seed, same shuffles, the optimizer's state carried over: the same operations
+    # in the same order, so the weights are equal bit for bit.
+    X, y = np.random.default_rng(0).standard_normal((40, 3)), np.arange(40) % 3
+    kwargs = dict(hidden_layer_sizes=(5,), batch_size=8, epsilon=0.0, random_state=1)
+    fitted = BPClassifier(max_iter=2, optimizer=optimizer, **kwargs).fit(X, y)
+    partial = BPClassifier(optimizer=optimizer, **kwargs)
+    partial.partial_fit(X, y, classes=[0, 1, 2]).partial_fit(X, y)
+    assert partial.n_iter_ == 2
+    for l in fitted.network_.W:
+        np.testing.assert_array_equal(partial.network_.W[l], fitted.network_.W[l])
+        np.testing.assert_array_equal(partial.network_.b[l], fitted.network_.b[l])
+
+
+def test_weight_decay_is_forwarded_to_train():
+    X, y = np.random.default_rng(0).standard_normal((30, 2)), np.arange(30) % 2
+    kwargs = dict(hidden_layer_sizes=(4,), max_iter=3, epsilon=0.0, random_state=0)
+    plain = BPClassifier(**kwargs).fit(X, y)
+    decayed = BPClassifier(weight_decay=0.5, **kwargs).fit(X, y)
+    assert not np.array_equal(plain.network_.W[2], decayed.network_.W[2])

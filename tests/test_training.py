@@ -366,6 +366,17 @@ def test_dropout_step_is_the_masked_gradient(small_net):
         assert_close_normwise(net.W[l], start.W[l] - 0.1 * dW[l], 1e-13)
 
 
+@pytest.mark.parametrize("reduction", ["sum", "mean"])
+def test_full_batch_dropout_records_J_of_the_whole_network(small_net, reduction):
+    # The full batch's History.loss is J after each iteration without masks (the network
+    # that predicts), not the masked forward pass of the next gradient.
+    net, X, Y = small_net
+    h = bp.train(
+        net, X, Y, alpha=0.1, max_iter=3, epsilon=0.0, dropout=0.3, seed=7, reduction=reduction
+    )
+    assert h.loss[-1] == pytest.approx(bp.loss(net, X, Y, reduction), rel=1e-12)
+
+
 @pytest.mark.parametrize("p", [-0.1, 1.0, 1.5])
 def test_dropout_must_be_a_probability(small_net, p):
     with pytest.raises(ValueError, match="dropout must be"):
@@ -499,3 +510,160 @@ def test_module_and_function_do_not_collide():
 
     assert callable(bp.train) and bp.train is bp.training.train
     assert bp.training.__name__ == "bp.training"
+
+
+# -- issue 22: the stop rules, the weight decay, the per-call cost --------------------------
+
+
+def _start():
+    X, Y = bp.data.moons(40, seed=2)
+    return bp.Network((2, 5, 1), seed=4), X, Y
+
+
+def test_the_epsilon_rule_is_strict():
+    # A change exactly equal to ε does not stop training ("less than ε"). The second run
+    # repeats the first one's arithmetic, so its change is bit-identical to c.
+    net, X, Y = _start()
+    c = bp.train(net.copy(), X, Y, alpha=0.5, max_iter=1, epsilon=0.0).max_change[0]
+    h = bp.train(net.copy(), X, Y, alpha=0.5, max_iter=1, epsilon=c)
+    assert not h.converged
+    h = bp.train(net.copy(), X, Y, alpha=0.5, max_iter=1, epsilon=np.nextafter(c, np.inf))
+    assert h.converged
+
+
+@pytest.mark.parametrize("w", [3.0, -3.0])  # W^2_11 = 3 grows, −3 shrinks in this iteration
+def test_the_relative_epsilon_rule_scales_by_the_weights_after_the_iteration(w):
+    # ε between c/largest_end and c/largest_start: converged exactly when the largest
+    # weight after the iteration (not at the start) makes c < ε · largest.
+    net, X, Y = _start()
+    net.W[2][0, 0] = w  # the largest weight
+
+    def largest(n):
+        return max(float(np.abs(p).max()) for p in (*n.W.values(), *n.b.values()))
+
+    trained = net.copy()
+    kwargs = dict(alpha=0.5, max_iter=1, reduction="mean")
+    c = bp.train(trained, X, Y, epsilon=0.0, **kwargs).max_change[0]
+    assert largest(trained) != largest(net)
+    epsilon = c / np.sqrt(largest(net) * largest(trained))
+    h = bp.train(net.copy(), X, Y, epsilon=epsilon, stop="relative_change", **kwargs)
+    assert h.converged == (largest(trained) > largest(net)) == (w > 0)
+
+
+def _nielsen(net, X, Y, eta, lam, k, epochs):
+    """Nielsen's network2.update_mini_batch, in order (no shuffle): per mini-batch B,
+    w ← (1 − ηλ/n) w − (η/|B|) Σ_x ∇C_x,  b ← b − (η/|B|) Σ_x ∇C_x; n the training-set size."""
+    n = X.shape[1]
+    for _ in range(epochs):
+        for start in range(0, n, k):
+            cols = slice(start, min(start + k, n))
+            size = cols.stop - cols.start
+            dW, db = bp.propagation.gradients(net, X[:, cols], Y[:, cols])  # Σ_x ∇C_x
+            for l in net.W:
+                net.W[l] = (1 - eta * lam / n) * net.W[l] - (eta / size) * dW[l]
+                net.b[l] = net.b[l] - (eta / size) * db[l]
+
+
+def test_nielsen_l2_decay_with_a_short_last_batch_is_weight_decay_lambda_over_n():
+    X, Y = bp.data.moons(50, seed=0)  # n = 50, batches of 8: the last one has 2 samples
+    net = bp.Network((2, 6, 1), seed=1)
+    eta, lam, k = 0.5, 5.0, 8
+    theirs = net.copy()
+    _nielsen(theirs, X, Y, eta, lam, k, epochs=3)
+    bp.train(
+        net, X, Y, alpha=eta, max_iter=3, epsilon=0.0, batch_size=k, shuffle=False,
+        reduction="mean", weight_decay=lam / X.shape[1],
+    )  # fmt: skip
+    # the two orders of the same few roundings per step: a few eps of the weights
+    scale = max(float(np.abs(W).max()) for W in net.W.values())
+    diff = max(float(np.abs(net.W[l] - theirs.W[l]).max()) for l in net.W)
+    diff = max(diff, max(float(np.abs(net.b[l] - theirs.b[l]).max()) for l in net.b))
+    assert diff <= 1e-12 * scale, diff
+
+
+def test_weight_decay_is_added_after_the_reduction_l2_before():
+    X, Y = bp.data.moons(12, seed=1)
+    net = bp.Network((2, 3, 1), seed=0)
+    m = X.shape[1]
+    dW0, db0 = bp.gradients(net, X, Y)  # Σ_i ∇J_i
+    dW, db = bp.gradients(net, X, Y, "mean", l2=0.3, weight_decay=0.2)
+    for l in net.W:
+        expected = (dW0[l] + 0.3 * net.W[l]) / m + 0.2 * net.W[l]
+        np.testing.assert_allclose(dW[l], expected, rtol=1e-14, atol=1e-17)
+        np.testing.assert_allclose(db[l], db0[l] / m, rtol=1e-14, atol=1e-17)
+    penalty = sum(float(np.sum(W**2)) for W in net.W.values()) / 2
+    J = bp.loss(net, X, Y, "mean", l2=0.3, weight_decay=0.2)
+    expected_J = (bp.loss(net, X, Y) + 0.3 * penalty) / m + 0.2 * penalty
+    assert J == pytest.approx(expected_J, rel=1e-14)
+
+
+@pytest.mark.parametrize("momentum", [0.0, 0.9])
+def test_weight_decay_equals_torch_sgd_step_by_step(momentum):
+    torch = pytest.importorskip("torch")
+    X, Y = bp.data.moons(10, seed=3)  # batches of 4, 4 and 2
+    net = bp.Network((2, 4, 1), seed=5)
+    alpha, lam, k = 0.3, 0.05, 4
+    W = {l: torch.tensor(net.W[l], requires_grad=True) for l in net.W}
+    b = {l: torch.tensor(net.b[l], requires_grad=True) for l in net.b}
+    groups = [  # PyTorch's weight_decay on W only: bp leaves the biases unregularized
+        {"params": list(W.values()), "weight_decay": lam},
+        {"params": list(b.values()), "weight_decay": 0.0},
+    ]
+    opt = torch.optim.SGD(groups, lr=alpha, momentum=momentum)
+    optimizer = bp.Momentum(beta=momentum) if momentum else "gd"
+    state = None
+    for start in range(0, 10, k):
+        cols = slice(start, min(start + k, 10))
+        a = torch.tensor(X[:, cols])
+        for l in range(2, net.L + 1):
+            a = torch.sigmoid(W[l] @ a + b[l])
+        loss = 0.5 * ((a - torch.tensor(Y[:, cols])) ** 2).sum() / a.shape[1]  # the mean
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    for _ in range(1):
+        h = bp.train(
+            net, X, Y, alpha=alpha, max_iter=1, epsilon=0.0, batch_size=k, shuffle=False,
+            reduction="mean", weight_decay=lam, optimizer=optimizer, optimizer_state=state,
+        )  # fmt: skip
+    for l in net.W:
+        # the same operations in another order: rounding of a few eps of each weight
+        np.testing.assert_allclose(net.W[l], W[l].detach().numpy(), rtol=1e-13, atol=1e-15)
+        np.testing.assert_allclose(net.b[l], b[l].detach().numpy(), rtol=1e-13, atol=1e-15)
+    assert h.optimizer_state.step == 3
+
+
+def test_no_pass_over_all_m_at_the_start_of_a_healthy_mini_batch_run(monkeypatch):
+    # J at the start is evaluated only when the end of the run needs it: a healthy
+    # mini-batch call runs forward passes over its batches and the 64-sample bound only.
+    widths = []
+    real = bp.descent.forward
+
+    def spy(net, X, z=None, a=None, masks=None):
+        widths.append(X.shape[1])
+        return real(net, X, z, a, masks)
+
+    monkeypatch.setattr(bp.descent, "forward", spy)
+    X, Y = bp.data.moons(300, seed=0)
+    net = bp.Network((2, 8, 1), seed=0)
+    for _ in range(3):
+        h = bp.train(
+            net, X, Y, alpha=0.5, max_iter=1, epsilon=0.0, batch_size=50, seed=0,
+            reduction="mean",
+        )  # fmt: skip
+        assert not h.stalled
+    assert set(widths) == {50, 64}
+
+
+def test_a_rise_in_one_epoch_per_call_is_still_diagnosed():
+    X, Y = bp.data.moons(160, seed=0)
+    net = bp.Network((2, 8, 8, 1), seed=0)
+    h = bp.train(net, X, Y, alpha=200.0, max_iter=1, epsilon=0.0, batch_size=16, seed=0)
+    assert h.stalled and "J rose from" in h.reason
+
+
+def test_stop_loss_compares_the_first_iteration_with_J_at_the_start():
+    net, X, Y = _start()
+    J0 = bp.loss(net, X, Y)
+    h = bp.train(net.copy(), X, Y, alpha=0.1, max_iter=1, epsilon=1e9, stop="loss")
+    assert h.converged and abs(h.loss[0] - J0) < 1e9
