@@ -227,3 +227,26 @@ def test_c33_a_negative_seed_names_the_flag(capsys):
     assert "--seed must be an integer >= 0; got -1" in capsys.readouterr().err
     assert main(["--m", "-5", "--no-plot", "--quiet"]) == 2
     assert "--m must be an integer >= 1; got -5" in capsys.readouterr().err
+
+
+def test_c20_the_readmes_command_line_example_learns_and_ends_steady(tmp_path, monkeypatch, capsys):
+    import pathlib
+    import re
+    import shlex
+
+    readme = (pathlib.Path(__file__).resolve().parent.parent / "README.md").read_text("utf-8")
+    command = re.search(r"python -m bp train --task moons (?:[^\n]*\\\n)*[^\n]*", readme).group(0)
+    argv = shlex.split(command.replace("\\\n", " "))[3:]
+    real_train, histories = bp.train, []
+
+    def recording_train(*args, **kwargs):
+        histories.append(real_train(*args, **kwargs))
+        return histories[-1]
+
+    monkeypatch.setattr(bp, "train", recording_train)
+    monkeypatch.chdir(tmp_path)
+    assert main([*argv, "--quiet", "--no-plot"]) == 0
+    test_line = next(l for l in capsys.readouterr().out.splitlines() if l.startswith("test:"))
+    assert float(re.search(r"accuracy = ([\d.]+)%", test_line).group(1)) >= 95.0
+    loss = histories[0].loss
+    assert loss[-1] <= loss[int(0.9 * len(loss)) - 1]  # J does not rise over the last 10 %
