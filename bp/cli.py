@@ -5,7 +5,8 @@ every layer, J = Σ_i ½‖a^{i,L} − y_i‖², batch gradient descent with the
 update and the Max and ε rules) on two interleaving moons.
 
 Exit codes: 0 success; 1 training diverged or stalled, or a file could not be
-read; 2 bad arguments; 130 interrupted by Ctrl-C (a model being saved is saved).
+read; 2 bad arguments; 130 interrupted by Ctrl-C (a model being saved is saved);
+141 the reader of stdout went away before the end (``tasks | head -1`` still exits 0).
 """
 
 from __future__ import annotations
