@@ -5,7 +5,8 @@ every layer, J = Σ_i ½‖a^{i,L} − y_i‖², batch gradient descent with the
 update and the Max and ε rules) on two interleaving moons.
 
 Exit codes: 0 success; 1 training diverged or stalled, or a file could not be
-read; 2 bad arguments; 130 interrupted by Ctrl-C (a model being saved is saved).
+read; 2 bad arguments; 130 interrupted by Ctrl-C (a model being saved is saved);
+141 the reader of stdout went away before the end (``tasks | head -1`` still exits 0).
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ from bp.optimizers import OPTIMIZERS
 
 #: The share of a task's samples that train; the rest test.
 TRAIN_FRACTION = 0.8
+#: The most samples ``evaluate`` makes from a model file's recorded m (--m may ask for more).
+MAX_M = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -116,7 +119,12 @@ def main(argv: list[str] | None = None) -> int:
         argv = ["train", *argv]
     args = _parser().parse_args(argv)
     try:
-        return args.run(args)
+        code = args.run(args)
+        sys.stdout.flush()
+        return code
+    except BrokenPipeError:  # the reader has gone (`python -m bp tasks | head -1`)
+        _drop_stdout()
+        return 0 if args.run is _tasks else 141
     except KeyboardInterrupt:
         print("\ninterrupted", file=sys.stderr)
         return 130
@@ -216,6 +224,54 @@ def _split(task_name: str, m: int, seed: int):
     return data.split(X, Y, (TRAIN_FRACTION, 1 - TRAIN_FRACTION), seed=seed)
 
 
+def _drop_stdout() -> None:
+    """Send what is left of stdout to the null device, so that exiting raises nothing more."""
+    with contextlib.suppress(OSError, ValueError):
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
+
+
+def _figure_formats() -> dict[str, str]:
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    return FigureCanvasBase.get_supported_filetypes()
+
+
+def _output_paths(args) -> tuple[str | None, str | None]:
+    """--save and --plot as the files they will write, checked before any training."""
+    save, plot = args.save, None if args.no_plot else args.plot or f"bp_{args.task}.png"
+    formats = _figure_formats() if save or plot else {}
+    if plot:
+        ext = os.path.splitext(plot)[1][1:].lower()
+        if not ext:
+            plot += ".png"  # what matplotlib writes for a name without extension
+        elif ext not in formats:
+            raise ValueError(
+                f"--plot {plot!r}: matplotlib cannot write .{ext} figures; end the name with "
+                f"one of {', '.join('.' + f for f in sorted(formats))}"
+            )
+    if save and plot and _same_file(save, plot):
+        raise ValueError(
+            f"--save and --plot name the same file {save!r}: the figure would overwrite the "
+            f"model; give them different names (e.g. --save model.npz)"
+        )
+    if save and os.path.splitext(save)[1][1:].lower() in formats:
+        raise ValueError(
+            f"--save {save!r} names a figure file; the model is written as .npz "
+            f"(e.g. --save model.npz), the figure by --plot"
+        )
+    for path, what in ((save, "--save"), (plot, "--plot")):
+        if path:
+            _check_writable(path, what)
+    return save, plot
+
+
+def _same_file(a: str, b: str) -> bool:
+    real = [os.path.normcase(os.path.realpath(p)) for p in (a, b)]
+    return real[0] == real[1]
+
+
 def _check_writable(path: str, what: str) -> None:
     """Fail at once, before training, when ``path`` cannot be written."""
     folder = os.path.dirname(os.path.abspath(path))
@@ -223,6 +279,10 @@ def _check_writable(path: str, what: str) -> None:
         raise ValueError(f"{what} {path!r}: the folder {folder!r} does not exist")
     if os.path.isdir(path):
         raise ValueError(f"{what} {path!r} is a folder; give a file name")
+    if os.path.exists(path) and not os.path.isfile(path):
+        raise ValueError(
+            f"{what} {path!r} is not a regular file (a device or a pipe); give a file name"
+        )
     try:
         with tempfile.TemporaryFile(dir=folder):
             pass
@@ -248,15 +308,22 @@ def _no_interrupt() -> Iterator[None]:
 
 def _train(args) -> int:
     task = TASKS[args.task]
+    _check_flag("--m", args.m, 1)
+    _check_flag("--seed", args.seed, 0)
     if args.m != 200 and not task.sized:
         print(f"note: --m is ignored by the task {args.task}: its data set is fixed")
-    plot = None if args.no_plot else args.plot or f"bp_{args.task}.png"
-    for path, what in ((args.save, "--save"), (plot, "--plot")):
-        if path:
-            _check_writable(path, what)
+    save, plot = _output_paths(args)
     (X, Y), (X_test, Y_test) = _split(args.task, args.m, args.seed)
+    sizes = tuple(args.sizes or task.sizes)
+    if len(sizes) >= 2 and (sizes[0], sizes[-1]) != (X.shape[0], Y.shape[0]):
+        fix = " ".join(map(str, (X.shape[0], *sizes[1:-1], Y.shape[0])))
+        raise ValueError(
+            f"--sizes {' '.join(map(str, sizes))}: the task {args.task} has {X.shape[0]} "
+            f"inputs and {Y.shape[0]} output(s), so n_1 = {X.shape[0]} and n_L = "
+            f"{Y.shape[0]}; e.g. --sizes {fix}"
+        )
     net = bp.Network(
-        args.sizes or task.sizes,
+        sizes,
         args.activation or task.activation,
         args.output_activation or task.output_activation,
         args.loss or task.loss,
@@ -284,10 +351,10 @@ def _train(args) -> int:
     how = "converged" if history.converged else "stalled" if history.stalled else "stopped"
     print(f"{how} after {history.iterations} iteration(s): {history.reason}")
     _report(net, task, (X, Y), (X_test, Y_test), settings["reduction"])
-    if args.save:
+    if save:
         with _no_interrupt():
-            bp.save(net, args.save, task=args.task, seed=args.seed, m=args.m)
-        print(f"model saved to {args.save}")
+            bp.save(net, save, task=args.task, seed=args.seed, m=args.m)
+        print(f"model saved to {save}")
     if history.interrupted:
         return 130
     if plot and history.iterations:
@@ -299,22 +366,62 @@ def _train(args) -> int:
     return 0
 
 
+def _check_flag(flag: str, value, minimum: int) -> None:
+    if value is not None and value < minimum:
+        raise ValueError(f"{flag} must be an integer >= {minimum}; got {value}")
+
+
+def _recorded(model: str, info: dict, key: str, default, ok, expected: str):
+    """A field of the model's info, or ``default``; a bad one is the file's fault (exit 1)."""
+    value = info.get(key, default)
+    if not ok(value):
+        raise bp.ModelFileError(
+            f"{model!r} records {key} = {value!r} in its info; expected {expected}: "
+            f"give --{key} to choose it"
+        )
+    return value
+
+
+def _whole(value, low: int, high: float = float("inf")) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+
+
 def _evaluate(args) -> int:
+    _check_flag("--m", args.m, 1)
+    _check_flag("--seed", args.seed, 0)
     net = bp.load(args.model)
     info = bp.load_info(args.model)
-    task_name = str(args.task or info.get("task", ""))
-    if not task_name:
-        raise ValueError(f"{args.model!r} does not record its task; give --task")
-    if info.get("task") not in (None, task_name):
-        raise ValueError(
-            f"{args.model!r} was trained on the task {info['task']!r}, not {task_name!r}; "
-            f"leave --task out to evaluate it on its own task"
-        )
-    m = args.m if args.m is not None else int(info.get("m", 200))
-    seed = args.seed if args.seed is not None else int(info.get("seed", 0))
+    recorded = info.get("task")
+    if args.task is None:
+        if recorded is None:
+            raise ValueError(f"{args.model!r} does not record its task; give --task")
+        task_name = _recorded(args.model, info, "task", None, lambda t: t in TASKS,
+                              f"one of {', '.join(TASKS)}")  # fmt: skip
+    else:
+        task_name = args.task
+        if recorded in TASKS and recorded != task_name:
+            raise ValueError(
+                f"{args.model!r} was trained on the task {recorded!r}, not {task_name!r}; "
+                f"leave --task out to evaluate it on its own task"
+            )
+    m = args.m
+    if m is None:
+        m = _recorded(args.model, info, "m", 200, lambda v: _whole(v, 1, MAX_M),
+                      f"an integer from 1 to {MAX_M:,}")  # fmt: skip
+    seed = args.seed
+    if seed is None:
+        seed = _recorded(args.model, info, "seed", 0, lambda v: _whole(v, 0),
+                         "an integer >= 0")  # fmt: skip
     print(f"model: {net}; task {task_name}, m = {m}, seed = {seed}")
     task = TASKS[task_name]
     train, test = _split(task_name, m, seed)
+    X, Y = train
+    if (net.sizes[0], net.sizes[-1]) != (X.shape[0], Y.shape[0]):
+        raise ValueError(
+            f"{args.model!r} has sizes {net.sizes}: {net.sizes[0]} inputs and {net.sizes[-1]} "
+            f"output(s), but the task {task_name} has {X.shape[0]} and {Y.shape[0]}"
+            + ("; leave --task out to evaluate it on its own task" if args.task else "")
+        )
     _report(net, task, train, test, task.reduction)
     return 0
 

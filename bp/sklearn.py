@@ -20,21 +20,47 @@ from __future__ import annotations
 
 import numbers
 import warnings
+from typing import ClassVar
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
-from sklearn.exceptions import ConvergenceWarning
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state
-from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils._param_validation import (
+    HasMethods,
+    Interval,
+    InvalidParameterError,
+    StrOptions,
+)
+from sklearn.utils.multiclass import _check_partial_fit_first_call, check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 import bp
 from bp.data import one_hot
+from bp.network import INITS
+from bp.optimizers import OPTIMIZERS
 
 
 class _BPEstimator(BaseEstimator):
     """What the classifier and the regressor share: the network, training, partial fits."""
+
+    # Checked at every fit and partial_fit, with scikit-learn's errors and wording.
+    _parameter_constraints: ClassVar[dict] = {
+        "hidden_layer_sizes": ["array-like", Interval(numbers.Integral, 1, None, closed="left")],
+        "activation": [StrOptions(set(bp.ACTIVATIONS) - {"softmax"})],
+        "init": [StrOptions(set(INITS))],
+        "alpha": [Interval(numbers.Real, 0, None, closed="neither")],
+        "max_iter": [Interval(numbers.Integral, 1, None, closed="left")],
+        "epsilon": [Interval(numbers.Real, 0, None, closed="left")],
+        "batch_size": [Interval(numbers.Integral, 1, None, closed="left"), None],
+        "reduction": [StrOptions({"sum", "mean"})],
+        "l2": [Interval(numbers.Real, 0, None, closed="left")],
+        "weight_decay": [Interval(numbers.Real, 0, None, closed="left")],
+        "optimizer": [StrOptions(set(OPTIMIZERS)), HasMethods(["step"])],
+        "shuffle": ["boolean"],
+        "random_state": ["random_state"],
+    }
 
     def __init__(
         self,
@@ -66,8 +92,16 @@ class _BPEstimator(BaseEstimator):
         self.shuffle = shuffle
         self.random_state = random_state
 
+    def _check_params(self) -> None:
+        self._validate_params()
+        _sizes(self.hidden_layer_sizes, type(self).__name__)
+
     def _fit(self, X, Y, max_iter: int, first: bool):
-        """Train on X (samples as rows) and Y (bp's targets, samples as columns)."""
+        """Train on X (samples as rows) and Y (bp's targets, samples as columns).
+
+        A fit that raises TrainingDiverged leaves the estimator unfitted: ``predict``
+        raises NotFittedError saying so, rather than use the diverged weights.
+        """
         if first:
             rng = check_random_state(self.random_state)
             self._rng = np.random.default_rng(rng.randint(2**31 - 1))
@@ -78,29 +112,52 @@ class _BPEstimator(BaseEstimator):
             )
             self.n_iter_, self._state = 0, None
         k = None if self.batch_size is None else min(self.batch_size, X.shape[0])
-        history = bp.train(
-            self.network_, X.T.copy(), Y, alpha=self.alpha, max_iter=max_iter,
-            epsilon=self.epsilon, batch_size=k, shuffle=self.shuffle, seed=self._rng,
-            reduction=self.reduction, l2=self.l2, weight_decay=self.weight_decay,
-            optimizer=self.optimizer,
-            optimizer_state=self._state,
-        )  # fmt: skip
+        try:
+            history = bp.train(
+                self.network_, X.T.copy(), Y, alpha=self.alpha, max_iter=max_iter,
+                epsilon=self.epsilon, batch_size=k, shuffle=self.shuffle, seed=self._rng,
+                reduction=self.reduction, l2=self.l2, weight_decay=self.weight_decay,
+                optimizer=self.optimizer,
+                optimizer_state=self._state,
+            )  # fmt: skip
+        except bp.TrainingDiverged as err:
+            self._unfit(f"its last fit raised TrainingDiverged ({err})")
+            raise
+        self._failed = ""
         self.history_, self._state = history, history.optimizer_state
         self.n_iter_ += history.iterations
         if history.stalled:
             warnings.warn(f"training stalled: {history.reason}", ConvergenceWarning, stacklevel=3)
         return self
 
+    def _unfit(self, why: str) -> None:
+        for name in ("network_", "history_", "n_iter_", "classes_", "_state"):
+            if hasattr(self, name):
+                delattr(self, name)
+        self._failed = why
+
     def _outputs(self, X) -> np.ndarray:
+        if getattr(self, "_failed", ""):
+            raise NotFittedError(
+                f"This {type(self).__name__} instance is not fitted: {self._failed}. Call "
+                f"'fit' again (with a smaller alpha, for instance) before using this estimator."
+            )
         check_is_fitted(self, "network_")
         X = validate_data(self, X, reset=False, dtype=np.float64)
         return bp.predict(self.network_, X.T.copy()).T
 
 
-def _sizes(hidden) -> tuple[int, ...]:
-    if isinstance(hidden, numbers.Integral):
-        return (int(hidden),)
-    return tuple(int(n) for n in hidden)
+def _sizes(hidden, owner: str = "the estimator") -> tuple[int, ...]:
+    """The hidden sizes as a tuple of ints >= 1; refuses bools, fractions and strings."""
+    sizes = hidden.tolist() if isinstance(hidden, np.ndarray) else hidden
+    sizes = [sizes] if isinstance(sizes, numbers.Integral) else list(sizes)
+    for n in sizes:
+        if isinstance(n, (bool, np.bool_)) or not isinstance(n, numbers.Integral) or n < 1:
+            raise InvalidParameterError(
+                f"The 'hidden_layer_sizes' parameter of {owner} must be an int in the "
+                f"range [1, inf) or a sequence of them. Got {hidden!r} instead."
+            )
+    return tuple(int(n) for n in sizes)
 
 
 class BPClassifier(ClassifierMixin, _BPEstimator):
@@ -130,6 +187,7 @@ class BPClassifier(ClassifierMixin, _BPEstimator):
 
     def fit(self, X, y):
         """Train a new network on X (n_samples, n_features) and the labels y."""
+        self._check_params()
         X, y = validate_data(self, X, y, dtype=np.float64)
         check_classification_targets(y)
         self._encoder = LabelEncoder().fit(y)
@@ -139,13 +197,13 @@ class BPClassifier(ClassifierMixin, _BPEstimator):
         return self._fit(X, self._targets(y), self.max_iter, first=True)
 
     def partial_fit(self, X, y, classes=None):
-        """One more iteration over X, y; the first call needs ``classes`` (all labels)."""
+        """One more iteration over X, y; the first call needs ``classes`` (all labels), and a
+        later call that passes ``classes`` must pass the same (as MLPClassifier)."""
+        self._check_params()
         first = not hasattr(self, "network_")
         X, y = validate_data(self, X, y, dtype=np.float64, reset=first)
         check_classification_targets(y)
-        if first:
-            if classes is None:
-                raise ValueError("classes must be passed on the first call to partial_fit")
+        if _check_partial_fit_first_call(self, classes):
             self._encoder = LabelEncoder().fit(classes)
             self.classes_ = self._encoder.classes_
             if self.classes_.size < 2:
@@ -185,12 +243,14 @@ class BPRegressor(RegressorMixin, _BPEstimator):
 
     def fit(self, X, y):
         """Train a new network on X (n_samples, n_features) and y."""
+        self._check_params()
         X, y = validate_data(self, X, y, dtype=np.float64, multi_output=True, y_numeric=True)
         self._one_output = y.ndim == 1
         return self._fit(X, self._targets(y), self.max_iter, first=True)
 
     def partial_fit(self, X, y):
         """One more iteration over X, y."""
+        self._check_params()
         first = not hasattr(self, "network_")
         X, y = validate_data(
             self, X, y, dtype=np.float64, multi_output=True, y_numeric=True, reset=first

@@ -381,3 +381,106 @@ def test_changing_the_callers_biases_is_reported():
     for fn in (changes_b, changes_W):
         result = ex.check("layer_gradients", fn)
         assert result.status == "modified" and "`net`" in result.message, result.message
+
+
+# -- issue 23: the checker survives the learner -------------------------------------------
+
+
+def test_c10_an_endless_loop_is_stopped_and_the_case_named(monkeypatch):
+    import time
+
+    import bp.exercises._checker as checker
+
+    monkeypatch.setattr(checker, "TIME_LIMIT", 0.3)
+
+    def loss(z, a, y):
+        while True:
+            pass
+
+    start = time.perf_counter()
+    result = ex.check("loss", loss)
+    assert time.perf_counter() - start < 10
+    assert not result.passed and result.status == "timeout"
+    assert "0.3 s" in result.message and result.case and result.case in _flat(result.message)
+
+
+@pytest.mark.parametrize("code", [0, 3, None])
+def test_c11_sys_exit_inside_the_function_gets_a_verdict(code):
+    import sys
+
+    def loss(z, a, y):
+        sys.exit(code)
+
+    result = ex.check("loss", loss)
+    assert not result.passed and result.status == "exception"
+    assert "SystemExit" in result.message
+
+
+class _Weird(BaseException):
+    pass
+
+
+class _Unprintable(Exception):
+    def __str__(self):
+        raise RuntimeError("no words")
+
+
+@pytest.mark.parametrize("exc", [_Unprintable(), GeneratorExit(), _Weird("odd")])
+def test_c12_odd_exceptions_are_reported_not_raised(exc):
+    def loss(z, a, y):
+        raise exc
+
+    result = ex.check("loss", loss)
+    assert not result.passed and result.status == "exception"
+    assert type(exc).__name__ in result.message
+
+
+def test_c12_keyboard_interrupt_still_stops_the_check():
+    def loss(z, a, y):
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        ex.check("loss", loss)
+
+
+def test_c13_spoiled_cases_do_not_make_a_wrong_function_pass():
+    step = next(s for s in ex.steps() if s.name == "loss")
+    for case in step.cases():
+        for arg in case.args:
+            if isinstance(arg, np.ndarray):
+                arg[...] = np.nan
+    assert not ex.check("loss", lambda z, a, y: 2 * bp.losses.mse(z, a, y)).passed
+    assert ex.check("loss", bp.losses.mse).passed
+
+
+def test_c14_a_float32_number_for_a_float64_case_names_the_dtype():
+    result = ex.check("loss", lambda z, a, y: np.float32(bp.losses.mse(z, a, y)))
+    assert not result.passed and result.status == "dtype", result.message
+    assert "float32" in result.message and "float64" in result.message
+
+
+def test_c15_the_chinese_exercises_point_to_the_chinese_notebook(monkeypatch):
+    mistake = ex.mistakes("loss")[0]
+    result = ex.check("loss", mistake.wrong, language="zh")
+    assert "notebooks/zh/02_loss.ipynb" in result.message and "“推导”" in result.message
+    assert 'section "Derivation"' not in result.message
+    monkeypatch.chdir(ROOT / "exercises" / "zh")  # where Jupyter starts the kernel
+    assert "notebooks/zh/02_loss.ipynb" in ex.check("loss", mistake.wrong).message
+    monkeypatch.chdir(ROOT / "exercises")
+    assert (
+        'notebooks/02_loss.ipynb, section "Derivation"' in ex.check("loss", mistake.wrong).message
+    )
+    with pytest.raises(ValueError, match="language='fr'"):
+        ex.check("loss", mistake.wrong, language="fr")
+
+
+def test_c15_every_chinese_pointer_names_a_chinese_section_that_exists():
+    from bp.exercises._checker import place
+
+    wheres = [s.where for s in ex.steps()] + [mk.where for _, mk in MISTAKES]
+    for where in wheres:
+        zh = place(where, "zh")
+        pointers = re.findall(r"(notebooks/zh/\w+\.ipynb) 的“([^”]+)”一节", zh)
+        assert pointers and not re.search("section|step|Derivation", zh), zh
+        for notebook, section in pointers:
+            assert section in _headings(notebook), (notebook, section)

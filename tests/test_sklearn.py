@@ -90,3 +90,65 @@ def test_weight_decay_is_forwarded_to_train():
     plain = BPClassifier(**kwargs).fit(X, y)
     decayed = BPClassifier(weight_decay=0.5, **kwargs).fit(X, y)
     assert not np.array_equal(plain.network_.W[2], decayed.network_.W[2])
+
+
+# -- issue 23: scikit-learn's conventions ------------------------------------------------
+
+from sklearn.exceptions import NotFittedError  # noqa: E402
+from sklearn.utils._param_validation import InvalidParameterError  # noqa: E402
+
+
+@pytest.mark.parametrize(
+    "params, name",
+    [
+        ({"hidden_layer_sizes": "64"}, "hidden_layer_sizes"),
+        ({"hidden_layer_sizes": (1.5,)}, "hidden_layer_sizes"),
+        ({"hidden_layer_sizes": True}, "hidden_layer_sizes"),
+        ({"hidden_layer_sizes": (4, 0)}, "hidden_layer_sizes"),
+        ({"shuffle": "no"}, "shuffle"),
+        ({"activation": "swish"}, "activation"),
+        ({"init": "zeros"}, "init"),
+        ({"alpha": -1.0}, "alpha"),
+        ({"max_iter": 2.5}, "max_iter"),
+        ({"epsilon": "tiny"}, "epsilon"),
+        ({"batch_size": 0}, "batch_size"),
+        ({"reduction": "median"}, "reduction"),
+        ({"l2": -0.1}, "l2"),
+        ({"optimizer": "sgd"}, "optimizer"),
+        ({"random_state": "seed"}, "random_state"),
+    ],
+)
+@pytest.mark.parametrize("Estimator", [BPClassifier, BPRegressor])
+def test_c34_c35_every_parameter_is_validated_at_fit(Estimator, params, name):
+    X, y = _blobs()
+    if Estimator is BPRegressor:
+        y = X[:, 0]
+    with pytest.raises((InvalidParameterError, ValueError), match=f"'{name}' parameter") as err:
+        Estimator(**{"max_iter": 2, **params}).fit(X, y)
+    assert repr(params[name])[:10] in str(err.value) or str(params[name]) in str(err.value)
+
+
+def test_c34_good_sizes_still_work():
+    X, y = _blobs()
+    for sizes in (5, (5,), [5, 3], np.array([4])):
+        BPClassifier(hidden_layer_sizes=sizes, max_iter=2, random_state=0).fit(X, y)
+
+
+def test_c36_partial_fit_refuses_changed_classes_as_mlp_does():
+    X, y = _blobs()
+    model = BPClassifier(random_state=0).partial_fit(X, y, classes=["a", "b", "c"])
+    with pytest.raises(ValueError, match="is not the same as on last call to partial_fit"):
+        model.partial_fit(X, y, classes=["a", "b", "c", "d"])
+    model.partial_fit(X, y, classes=["a", "b", "c"])
+    model.partial_fit(X, y)
+
+
+def test_c37_predict_refuses_a_model_whose_fit_diverged():
+    X, _ = _blobs()
+    model = BPRegressor(optimizer="gd", alpha=1e6, max_iter=50, random_state=0)
+    with pytest.raises(bp.TrainingDiverged):
+        model.fit(X * 100, y=X[:, 0] * 1e3)
+    with pytest.raises(NotFittedError, match="TrainingDiverged"):
+        model.predict(X)
+    model.set_params(alpha=0.01, max_iter=3).fit(X, X[:, 0])
+    assert model.predict(X).shape == (90,)

@@ -45,12 +45,14 @@ apart from the formula modules.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
 from bp.exercises import _cases
 from bp.exercises._checker import Result, run
+from bp.exercises._checker import language as _language
 from bp.exercises.catalogue import CATALOGUE, Mistake
 from bp.losses import mse, mse_prime
 from bp.optimizers import update as _update
@@ -132,6 +134,11 @@ class Step:
         return f"{self.reference.__module__}.{self.reference.__name__}"
 
     def cases(self) -> list[_cases.Case]:
+        """The cases ``check`` runs, as new copies (changing them changes no later check)."""
+        return copy.deepcopy(_cached_cases(self.name))
+
+    def pristine_cases(self) -> list[_cases.Case]:
+        """The cases themselves, made once; ``check`` hands out only copies of their arguments."""
         return _cached_cases(self.name)
 
     def __str__(self) -> str:
@@ -222,11 +229,16 @@ def mistakes(step: str | Step) -> tuple[Mistake, ...]:
     return CATALOGUE[_step(step).name]
 
 
-def check(step: str | Step, fn: Callable) -> Result:
+def check(step: str | Step, fn: Callable, language: str | None = None) -> Result:
     """Check your function ``fn`` for ``step``; the result has ``.passed`` and ``.message``.
 
     ``print(check(...))`` shows the verdict as one paragraph. Your function's
-    exceptions, wrong shapes, dtypes and NaNs are reported, never raised.
+    exceptions (``sys.exit`` included; Ctrl-C still stops the check), wrong shapes,
+    dtypes and NaNs are reported, never raised; a call that runs past
+    ``bp.exercises._checker.TIME_LIMIT`` seconds (10) is stopped and named.
+    ``language`` ("en" or "zh") chooses the edition of the notebooks the verdict
+    points to; by default "zh" when the kernel runs in a ``zh`` folder (the Chinese
+    exercises), else "en".
     """
     s = _step(step)
-    return run(s, fn, CATALOGUE[s.name])
+    return run(s, fn, CATALOGUE[s.name], _language(language))

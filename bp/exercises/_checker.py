@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import linecache
+import os
 import re
+import signal
 import textwrap
+import threading
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +24,11 @@ from bp.network import Network
 TOL = {np.dtype(np.float64): 1e-8, np.dtype(np.float32): 2e-4}
 #: The largest relative error from central differences that still counts as agreement.
 FD_TOL = 1e-6
+#: Seconds one call of a function on one case may take (bp's own take milliseconds). The limit
+#: is kept where signals can stop Python code: on the main thread (a notebook's cells, pytest)
+#: of a system with ``signal.setitimer``; elsewhere calls run unlimited.
+TIME_LIMIT = 10.0
+LANGUAGES = ("en", "zh")
 
 
 @dataclass(frozen=True)
@@ -28,7 +37,8 @@ class Result:
 
     ``status`` is "passed", "not written", "mistake" (a catalogued one, named in
     ``mistakes``), or what went wrong on the first failing case: "exception", "type",
-    "keys", "shape", "nan", "dtype", "values" or "modified". ``case`` describes that case.
+    "keys", "shape", "nan", "dtype", "values", "modified" or "timeout" (the function did
+    not finish within ``TIME_LIMIT`` seconds). ``case`` describes that case.
     """
 
     step: str
@@ -53,7 +63,8 @@ class Outcome:
     """What one call did: the value it left (or the exception it raised)."""
 
     value: Any = None
-    error: Exception | None = None
+    error: BaseException | None = None
+    timeout: bool = False
     line: str = ""  # where the learner's code raised
     modified: str = ""  # an argument the call changed, which it should not
 
@@ -94,6 +105,13 @@ def _unchanged(before, after) -> bool:
     return True
 
 
+def _safe_line(exc: BaseException, fn: Callable) -> str:
+    try:
+        return learner_line(exc, fn)
+    except Exception:
+        return ""
+
+
 def learner_line(exc: BaseException, fn: Callable) -> str:
     """'line 3 of `f`: `source`' for the learner's frame nearest to where ``exc`` was raised."""
     code = getattr(fn, "__code__", None)
@@ -113,17 +131,49 @@ def learner_line(exc: BaseException, fn: Callable) -> str:
     return f"{where}: `{source}`" if source else where
 
 
+class _Timeout(BaseException):
+    """Raised into a call that ran past TIME_LIMIT (a BaseException: `except Exception` in the
+    learner's code does not swallow it)."""
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float) -> Iterator[None]:
+    """Raise _Timeout in the code of the with-block once it has run ``seconds`` (see TIME_LIMIT)."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(
+        signal, "setitimer"
+    ):
+        yield
+        return
+
+    def expired(signum, frame):
+        raise _Timeout
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def call(fn: Callable, step, case: Case) -> Outcome:
-    """Run ``fn`` on fresh copies of the case's arguments; never let its exception escape."""
+    """Run ``fn`` on fresh copies of the case's arguments, within TIME_LIMIT; never let what it
+    raises escape (``sys.exit`` and other BaseExceptions included), except KeyboardInterrupt."""
     args = fresh(case.args)
     kept = fresh(args)
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
         try:
-            returned = fn(*args)
-            value = step.observe(args, returned)
-        except Exception as exc:
-            return Outcome(error=exc, line=learner_line(exc, fn))
+            with _time_limit(TIME_LIMIT):
+                returned = fn(*args)
+                value = step.observe(args, returned)
+        except _Timeout:
+            return Outcome(timeout=True)
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:
+            return Outcome(error=exc, line=_safe_line(exc, fn))
     for i, name in enumerate(step.params):
         if i not in step.mutates and not _unchanged(kept[i], args[i]):
             return Outcome(value=value, modified=name)
@@ -169,6 +219,24 @@ def _scale(want: np.ndarray) -> float:
 def _close(got, want, tol: float) -> bool:
     got, want = np.asarray(got, np.float64), np.asarray(want, np.float64)
     return bool(np.allclose(got, want, rtol=tol, atol=tol * _scale(want), equal_nan=True))
+
+
+def _float_dtype(x) -> np.dtype | None:
+    """The floating dtype of a NumPy number (a Python float counts as float64), else None."""
+    if isinstance(x, float):
+        return np.dtype(np.float64)
+    if isinstance(x, (np.generic, np.ndarray)) and np.issubdtype(x.dtype, np.floating):
+        return np.dtype(x.dtype)
+    return None
+
+
+def _digits(g: float, w: float) -> tuple[str, str]:
+    """Two numbers, with as many digits as it takes to see that they differ."""
+    for digits in (6, 9, 12, 17):
+        a, b = f"{g:.{digits}g}", f"{w:.{digits}g}"
+        if a != b:
+            return a, b
+    return repr(g), repr(w)
 
 
 def _numeric(x) -> bool:
@@ -223,7 +291,15 @@ def problem(
         if not np.isfinite(g):
             return "nan", f"{path} is {g}"
         if not _close(g, w, tol):
-            return "values", f"{path} is {g:.6g}, but should be {w:.6g}"
+            kind, want_kind = _float_dtype(got), _float_dtype(want)
+            if kind is not None and want_kind is not None and kind != want_kind:
+                return "dtype", (
+                    f"{path} is a {kind.name} number, {_digits(g, w)[0]}, but should be a "
+                    f"{want_kind.name}, {_digits(g, w)[1]}: compute it in the dtype of the inputs "
+                    f"(a {kind.name} result has only {np.finfo(kind).precision} digits)"
+                )
+            shown_g, shown_w = _digits(g, w)
+            return "values", f"{path} is {shown_g}, but should be {shown_w}"
         return None
     if not isinstance(got, np.ndarray):
         return "type", f"{path} should be a NumPy array of shape {want.shape}, not {_describe(got)}"
@@ -283,7 +359,7 @@ def _missing_layer(exc: KeyError):
     return repr(key)
 
 
-def same_error(e1: Exception, e2: Exception) -> bool:
+def same_error(e1: BaseException, e2: BaseException) -> bool:
     """The same failure: the same exception type (and, for a KeyError, the same missing key)."""
     if type(e1) is not type(e2):
         return False
@@ -319,8 +395,11 @@ def fd_error(value, case: Case) -> float:
 # ---------------------------------------------------------------- the verdict
 
 
-def _short(exc: Exception) -> str:
-    text = " ".join(str(exc).split())
+def _short(exc: BaseException) -> str:
+    try:
+        text = " ".join(str(exc).split())
+    except Exception as err:
+        text = f"(its message cannot be shown: its __str__ raised {type(err).__name__})"
     text = text if len(text) <= 80 else text[:77] + "..."
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
@@ -328,7 +407,12 @@ def _short(exc: Exception) -> str:
 def case_problem(out: Outcome, want: Outcome, case: Case, step) -> tuple[str, str] | None:
     if out.error is not None:
         where = f" at {out.line}" if out.line else ""
-        return "exception", f"your function raised {_short(out.error)}{where}"
+        hint = (
+            " (sys.exit ends the whole program; return the result instead)"
+            if isinstance(out.error, SystemExit)
+            else ""
+        )
+        return "exception", f"your function raised {_short(out.error)}{where}{hint}"
     found = problem(out.value, want.value, TOL[case.dtype], step.result_path, step.parts)
     if found and step.mutates:
         return found[0], f"after the call {found[1]}"
@@ -369,12 +453,66 @@ def _coverage(cases: list[Case]) -> str:
     return ", ".join(parts)
 
 
-def run(step, fn: Callable, catalogue) -> Result:
+def language(value: str | None) -> str:
+    """``value`` checked, or (None) the language of the folder Jupyter started the kernel in:
+    "zh" in the Chinese edition (exercises/zh/, notebooks/zh/), else "en"."""
+    if value is None:
+        here = os.path.normpath(os.getcwd()).split(os.sep)
+        return "zh" if here[-1:] == ["zh"] else "en"
+    if value not in LANGUAGES:
+        raise ValueError(f"language={value!r} is not one of {', '.join(map(repr, LANGUAGES))}")
+    return value
+
+
+#: The notebooks' section names and the words of the pointers, in the Chinese edition.
+_ZH = (
+    ('section "Derivation: the box, step by step"', "的“推导：逐步解读算法框”一节"),
+    ('section "Derivation"', "的“推导”一节"),
+    ('section "In bp"', "的“在 `bp` 中”一节"),
+    ('section "From the document"', "的“原文”一节"),
+    ('"m samples"', "“$m$ 个样本”"),
+    ("(m samples: the sum)", "（$m$ 个样本：求和）"),
+    ("(one sample)", "（一个样本）"),
+    ("(one layer, one sample)", "（一层，一个样本）"),
+    ("(one neuron)", "（一个神经元）"),
+    ("(the bias)", "（偏置）"),
+    ("(the L2 norm)", "（L2 范数）"),
+    ("(the gradient with respect to the output)", "（对输出的梯度）"),
+    ("(the Hadamard product)", "（Hadamard 积）"),
+    ("(the outer product)", "（外积）"),
+)
+
+
+def place(where: str, lang: str) -> str:
+    """A pointer to a notebook section (``where``), in the edition of ``lang``."""
+    if lang != "zh":
+        return where
+    text = re.sub(r"notebooks/(\w+\.ipynb)", r"notebooks/zh/\1", where)
+    for en, zh in _ZH:
+        text = text.replace(en, zh)
+    text = re.sub(r",? steps (\d+) and (\d+)", r"，第 \1 和第 \2 步", text)
+    text = re.sub(r",? step (\d+)", r"，第 \1 步", text)
+    text = re.sub(r", and (“)", r"，以及\1", text)
+    text = re.sub(r" and (“)", r"和\1", text)
+    text = re.sub(r",? and ", "；以及 ", text)
+    return text.replace(".ipynb, 的", ".ipynb 的").replace(" （", "（")
+
+
+def run(step, fn: Callable, catalogue, lang: str = "en") -> Result:
     """Check ``fn`` for ``step`` against bp, central differences and the catalogue of mistakes."""
-    cases = step.cases()
+    cases = step.pristine_cases()  # never handed out: each call gets copies of their arguments
     head = f"{step.name} ({step.title})"
     name = getattr(fn, "__name__", "your function")
-    outs = [call(fn, step, c) for c in cases]
+    outs = []
+    for case in cases:
+        outs.append(call(fn, step, case))
+        if outs[-1].timeout:
+            message = (
+                f"✗ {head}: not correct. Your function did not finish within {TIME_LIMIT:g} s "
+                f"on the case {case.label}, and was stopped there (an endless loop? a loop whose "
+                f"condition never becomes false?); the other cases were not run."
+            )
+            return Result(step.name, False, _paragraph(message), "timeout", (), case.label)
     if any(isinstance(o.error, NotImplementedError) for o in outs):
         message = (
             f"○ {head}: not written yet. Your `{name}` raises NotImplementedError: replace "
@@ -383,6 +521,10 @@ def run(step, fn: Callable, catalogue) -> Result:
         return Result(step.name, False, _paragraph(message), "not written")
     wants = [call(step.reference, step, c) for c in cases]
     for want, case in zip(wants, cases, strict=True):
+        if want.timeout:
+            raise RuntimeError(
+                f"bp's {step.reference_name} ran past {TIME_LIMIT:g} s on {case.label}"
+            )
         if want.error is not None:  # a defect of bp or of its cases, not the learner's
             raise RuntimeError(f"bp's {step.reference_name} failed on {case.label}") from want.error
     problems = [case_problem(o, w, c, step) for o, w, c in zip(outs, wants, cases, strict=True)]
@@ -415,8 +557,9 @@ def run(step, fn: Callable, catalogue) -> Result:
         mk = matched[0]
         message = (
             f"✗ {head}: not correct. Your function makes a known mistake, {mk.name}: "
-            f"{mk.explanation} The right formula is derived in {mk.where}. (Your results equal "
-            f"that mistake's on all {n} cases; the first that is wrong is {label}: {words}.)"
+            f"{mk.explanation} The right formula is derived in {place(mk.where, lang)}. (Your "
+            f"results equal that mistake's on all {n} cases; the first that is wrong is {label}: "
+            f"{words}.)"
         )
         return Result(step.name, False, _paragraph(message), "mistake", (mk.name,), label)
     if matched:
@@ -424,12 +567,12 @@ def run(step, fn: Callable, catalogue) -> Result:
         message = (
             f"✗ {head}: not correct. Your results equal those of {len(matched)} known mistakes on "
             f"all {n} cases, which these cases cannot tell apart: {names} The right formula is "
-            f"derived in {matched[0].where}."
+            f"derived in {place(matched[0].where, lang)}."
         )
         names_only = tuple(mk.name for mk in matched)
         return Result(step.name, False, _paragraph(message), "mistake", names_only, label)
 
-    hint, where = "", f" The formula is derived in {step.where}."
+    hint, where = "", f" The formula is derived in {place(step.where, lang)}."
     if kind in ("values", "shape", "keys", "type"):
         near = [
             mk for mk in catalogue
@@ -441,7 +584,7 @@ def run(step, fn: Callable, catalogue) -> Result:
             mk = near[0]
             hint = f" On that case your result equals that of a known mistake, {mk.name}:"
             hint += f" {mk.explanation}"
-            where = f" See {mk.where}."
+            where = f" See {place(mk.where, lang)}."
     k = len(failing)
     verb = "fails" if k == 1 else "fail"
     failed = f"all {n} cases fail" if k == n else f"{k} of {n} cases {verb}"
