@@ -186,8 +186,9 @@ def train(
     record_loss = _checks.record_loss(record_loss, stop)
     optimizer = _checks.optimizer(optimizer, OPTIMIZERS)
     resumed = _checks.optimizer_state(optimizer_state, optimizer, net, OptimizerState)
+    shuffle, verbose = _checks.flag("shuffle", shuffle), _checks.flag("verbose", verbose)
     watch = _Validation.of(net, validation, early_stopping, reduction)
-    settings = Settings(alpha, k, reduction, l2, weight_decay, dropout, bool(shuffle), optimizer)
+    settings = Settings(alpha, k, reduction, l2, weight_decay, dropout, shuffle, optimizer)
     state = RunState.fresh(net, optimizer, _checks.seed(seed))
     state.optimizer = resumed or state.optimizer
     buffers = Buffers(net, X, Y, k)
