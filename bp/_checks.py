@@ -30,8 +30,16 @@ def as_array(value):
     return value
 
 
-def as_samples(name: str, value, rows: int, rows_name: str, dtype) -> np.ndarray:
-    """Return ``value`` as a finite 2-D array of shape (rows, m), samples as columns."""
+def as_samples(name: str, value, rows: int, rows_name: str, dtype, m: int | None = None):
+    """Return ``value`` as a finite 2-D array of shape (rows, m), samples as columns.
+
+    ``m``: the number of samples expected (X's, when Y is checked), for the hints."""
+    if isinstance(value, np.ma.MaskedArray) and np.ma.count_masked(value):
+        raise TypeError(
+            f"{name} is a masked array (numpy.ma) with {int(np.ma.count_masked(value))} masked "
+            f"value(s); bp would use the values under the mask: pass {name}.filled(...) with the "
+            f"value you mean, or leave out the samples that have masked values"
+        )
     arr = as_array(value)
     if arr.dtype == object or not (
         np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.bool_)
@@ -40,7 +48,12 @@ def as_samples(name: str, value, rows: int, rows_name: str, dtype) -> np.ndarray
     if np.iscomplexobj(arr):
         raise TypeError(f"{name} must be real; got complex dtype {arr.dtype}")
     if arr.ndim != 2:
-        hint = f" (one sample: {name}.reshape(-1, 1))" if arr.ndim == 1 else ""
+        hint = ""
+        if arr.ndim == 1 and rows == 1 and arr.size > 1 and m in (None, arr.size):
+            unit = {"n_in": "input", "n_out": "output"}.get(rows_name, rows_name)
+            hint = f" ({arr.size} samples of one {unit} unit: {name}.reshape(1, -1))"
+        elif arr.ndim == 1:
+            hint = f" (one sample: {name}.reshape(-1, 1))"
         raise ValueError(
             f"{name} must be 2-D with shape ({rows_name}={rows}, m), samples as columns; "
             f"got {arr.ndim}-D shape {arr.shape}{hint}"
@@ -81,8 +94,9 @@ def check_data(net, X, Y=None, names=("X", "Y")):
     X = same_device(net, names[0], as_samples(names[0], X, net.sizes[0], "n_in", net.dtype))
     if Y is None:
         return X
-    Y = as_samples(names[1], Y, net.sizes[-1], "n_out", net.dtype)
-    Y = check_targets(net, same_device(net, names[1], Y))
+    class_indices(net, names[1], Y, X.shape[1])
+    Y = as_samples(names[1], Y, net.sizes[-1], "n_out", net.dtype, m=X.shape[1])
+    Y = check_targets(net, same_device(net, names[1], Y), names[1])
     if Y.shape[1] != X.shape[1]:
         raise ValueError(
             f"{names[0]} and {names[1]} must hold the same number of samples (columns); "
@@ -105,7 +119,52 @@ def same_device(net, name: str, arr):
     return arr
 
 
-def check_targets(net, Y: np.ndarray) -> np.ndarray:
+def class_indices(net, name: str, Y, m: int) -> None:
+    """Refuse m class indices 0..K−1 (shape (m,) or (1, m)) for K ≥ 2 output units, pointing
+    to ``bp.data.one_hot``; other shapes are left to ``as_samples``."""
+    K = net.sizes[-1]
+    if K < 2 or isinstance(Y, np.ma.MaskedArray):
+        return
+    arr = as_array(Y)
+    if arr.shape not in ((m,), (1, m)) or not (
+        np.issubdtype(arr.dtype, np.number) and not np.iscomplexobj(arr)
+    ):
+        return
+    if bool(np.isfinite(arr).all() and (arr == np.round(arr)).all()) and (
+        0 <= arr.min() and arr.max() < K
+    ):
+        raise ValueError(
+            f"{name} has shape {arr.shape} and holds class indices from {int(arr.min())} to "
+            f"{int(arr.max())}, but the network has n_out={K} output units, which need one-hot "
+            f"targets of shape ({K}, m): pass bp.data.one_hot({name}.ravel(), {K})"
+        )
+
+
+#: The values each output activation can reach: a target outside them can never be fitted.
+OUTPUT_RANGES = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0), "relu": (0.0, np.inf),
+                 "softmax": (0.0, 1.0)}  # fmt: skip
+
+
+def reachable_targets(net, Y: np.ndarray, name: str = "Y") -> None:
+    """Before training: targets the output activation can reach (``OUTPUT_RANGES``). An
+    error, not a warning: training towards them can never fit and drives the output units
+    into saturation, and warnings are easy to miss in a notebook. (J and its gradients
+    themselves are defined for any Y, so ``bp.loss`` and ``bp.gradients`` take them.)"""
+    output = net.output_activation.name
+    if output in OUTPUT_RANGES:
+        low, high = OUTPUT_RANGES[output]
+        y_low, y_high = float(Y.min()), float(Y.max())
+        if y_low < low or y_high > high:
+            reach = f"[{low:g}, {high:g}]" if high < np.inf else f"[{low:g}, ∞)"
+            hint = f" (labels -1 and 1: pass ({name} + 1) / 2)" if output == "sigmoid" else ""
+            raise ValueError(
+                f"{name} has values from {y_low:g} to {y_high:g}, outside {reach}, the range of "
+                f"the output activation {output!r}: those targets can never be reached{hint}; "
+                f"rescale {name} or choose another output_activation (e.g. 'identity')"
+            )
+
+
+def check_targets(net, Y: np.ndarray, name: str = "Y") -> np.ndarray:
     """Targets the loss can take: in [0, 1] for the cross-entropies, columns summing to 1
     for the log-likelihood (its δ^L = a^L − y assumes Σ_k y_k = 1)."""
     loss = net.loss.name
@@ -125,6 +184,13 @@ def check_targets(net, Y: np.ndarray) -> np.ndarray:
                 f"or probabilities); column {i} sums to {sums[i]:g}"
             )
     return Y
+
+
+def flag(name: str, value) -> bool:
+    """A bool (Python's or NumPy's): a string such as "False" or None means something else."""
+    if not isinstance(value, bool | np.bool_):
+        raise TypeError(f"{name} must be True or False; got {value!r}")
+    return bool(value)
 
 
 def check_reduction(reduction: str) -> str:
@@ -269,6 +335,47 @@ def check_network(net, training: bool = False) -> None:
                     f"net.{name}[{l}] holds NaN or inf before training or prediction: "
                     "set it to finite values (or build a new Network)"
                 )
+    shared_parameters(net)
+
+
+def shared_parameters(net) -> None:
+    """Refuse two of W^2..W^L, b^2..b^L that are one array, or views of one memory: an
+    update of one would change the other (and training would update it twice)."""
+    params = [(f"net.{name}[{l}]", p) for name, ps in (("W", net.W), ("b", net.b))
+              for l, p in ps.items()]  # fmt: skip
+    for i, (name, p) in enumerate(params):
+        for other, q in params[:i]:
+            if (
+                isinstance(p, np.ndarray)
+                and isinstance(q, np.ndarray)
+                and (p is q or np.shares_memory(p, q))
+            ):
+                raise ValueError(
+                    f"{name} and {other} share their memory (one array, or views of one): an "
+                    f"update of one would change the other; give each its own array, e.g. "
+                    f"{name} = {name}.copy()"
+                )
+
+
+def forward_pass(net, z, a) -> None:
+    """z^l and a^l (l = 2..L) as ``bp.forward`` returns them: arrays of shape (n_l, m), with
+    one m, of the network's dtype, finite (a NaN would turn every δ^l into NaN, silently)."""
+    for name, values in (("z", z), ("a", a)):
+        if not hasattr(values, "get"):
+            raise TypeError(f"{name} must be the dict of bp.forward(net, X); got {values!r}")
+        for l in range(2, net.L + 1):
+            v = values.get(l)
+            if not hasattr(v, "shape") or v.ndim != 2 or v.shape[0] != net.n(l):
+                raise ValueError(f"{name}[{l}] must be an array of shape (n_{l}={net.n(l)}, m) "
+                                 f"from bp.forward; got {getattr(v, 'shape', v)!r}")  # fmt: skip
+            if not bool(np.isfinite(v).all()):
+                bad = ~np.isfinite(v)
+                r, c = np.argwhere(bad)[0]
+                raise ValueError(
+                    f"{name}[{l}] (layer {l}) holds {int(bad.sum())} NaN or inf value(s), the "
+                    f"first at {name}[{l}][{r}, {c}] = {v[r, c]}: δ would be NaN; compute z and "
+                    f"a with bp.forward(net, X) from finite X and weights"
+                )
 
 
 def batch_size(value, m: int) -> int:
@@ -318,6 +425,7 @@ def training_arguments(net, X, Y, alpha, max_iter, epsilon, reduction, l2, weigh
     α, Max, ε, the reduction, λ, the weight decay and the stop rule (``STOP_RULES``)."""
     check_network(net, training=True)
     X, Y = check_data(net, X, Y)
+    reachable_targets(net, Y)
     return (
         X,
         Y,
@@ -341,11 +449,28 @@ def optimizer(value, known: dict):
             f"optimizer must be one of {', '.join(map(repr, known))} or an object of "
             f"bp.optimizers (GD, Momentum, Adam); got {value!r}"
         )
+    return optimizer_settings(value)
+
+
+def optimizer_settings(value):
+    """An optimizer's hyperparameters (``train`` checks them): β, β₁, β₂
+    real numbers in [0, 1), ε finite and > 0, ``nesterov`` a bool."""
+    kind = type(value).__name__
     for name in ("beta", "beta1", "beta2"):
-        if hasattr(value, name) and not 0 <= getattr(value, name) < 1:
-            raise ValueError(f"{name} must be in [0, 1); got {getattr(value, name)!r}")
-    if hasattr(value, "eps") and not value.eps > 0:
-        raise ValueError(f"eps must be > 0; got {value.eps!r}")
+        if hasattr(value, name):
+            beta = getattr(value, name)
+            if isinstance(beta, bool) or not isinstance(beta, numbers.Real):
+                raise TypeError(f"{kind}'s {name} must be a real number in [0, 1); got {beta!r}")
+            if not 0 <= beta < 1:
+                raise ValueError(f"{kind}'s {name} must be in [0, 1); got {beta!r}")
+    if hasattr(value, "eps"):
+        eps = value.eps
+        if isinstance(eps, bool) or not isinstance(eps, numbers.Real):
+            raise TypeError(f"{kind}'s eps must be a real number > 0; got {eps!r}")
+        if not (np.isfinite(eps) and eps > 0):
+            raise ValueError(f"{kind}'s eps must be > 0 and finite; got {eps!r}")
+    if hasattr(value, "nesterov"):
+        flag(f"{kind}'s nesterov", value.nesterov)
     return value
 
 
@@ -361,13 +486,37 @@ def optimizer_state(state, optimizer, net, state_type: type) -> Any:
         raise ValueError(
             f"optimizer_state belongs to optimizer {state.optimizer!r}, not {optimizer.name!r}"
         )
+    step = state.step
+    if isinstance(step, bool) or not isinstance(step, numbers.Integral) or step < 0:
+        raise ValueError(f"optimizer_state.step (t, the updates made) must be an integer >= 0; "
+                         f"got {step!r}")  # fmt: skip
     for name, pair in state.slots.items():
+        if not isinstance(pair, dict) or set(pair) != {"W", "b"}:
+            raise ValueError(f"optimizer_state's {name} must hold 'W' and 'b'; got {pair!r}")
         for key, params in (("W", net.W), ("b", net.b)):
+            if set(pair[key]) != set(params):
+                raise ValueError(
+                    f"optimizer_state's {name} for {key} has layers {sorted(pair[key])}; "
+                    f"expected {sorted(params)} for sizes={net.sizes}"
+                )
             for l in params:
-                if pair[key].get(l) is None or pair[key][l].shape != params[l].shape:
+                s, where = pair[key][l], f"optimizer_state's {name} for {key}[{l}]"
+                if not hasattr(s, "shape") or s.shape != params[l].shape:
                     raise ValueError(
-                        f"optimizer_state's {name} for {key}[{l}] does not fit sizes={net.sizes}"
+                        f"{where} has shape {getattr(s, 'shape', None)}; expected "
+                        f"{params[l].shape}: it does not fit sizes={net.sizes} (another network's)"
                     )
+                if s.dtype != net.dtype:
+                    raise TypeError(f"{where} has dtype {s.dtype}; expected the network's "
+                                    f"{net.dtype}")  # fmt: skip
+                if not bool(np.isfinite(s).all()):
+                    raise ValueError(
+                        f"{where} holds NaN or inf: the state is corrupt (it is not α that is "
+                        "too large); resume without optimizer_state, or from a sound one"
+                    )
+                if name == "v" and bool((s < 0).any()):
+                    raise ValueError(f"{where} holds negative values; Adam's v (a mean of g²) "
+                                     f"is >= 0: the state is corrupt")  # fmt: skip
     return state
 
 

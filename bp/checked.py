@@ -32,6 +32,7 @@ def predict(net: Network, X: Array) -> Array:
 def backward(net: Network, z: dict[int, Array], a: dict[int, Array], Y: Array) -> Layers:
     r"""δ^l for l = L, ..., 2 from a forward pass (z, a) and the targets Y (n_out, m)."""
     _checks.check_network(net)
+    _checks.forward_pass(net, z, a)
     Y = _checks.check_targets(net, _checks.as_samples("Y", Y, net.n(net.L), "n_out", net.dtype))
     if Y.shape != a[net.L].shape:
         raise ValueError(f"Y has shape {Y.shape}; expected {a[net.L].shape}, the shape of a^L")

@@ -42,7 +42,7 @@ import numpy as np
 
 from bp import _checks
 from bp.network import Layers, Network
-from bp.optimizers import OptimizerState
+from bp.optimizers import OPTIMIZERS, OptimizerState
 
 #: The format this version writes; ``load`` reads every version listed in READABLE.
 FORMAT = "bp-network-2"
@@ -108,6 +108,15 @@ def save(
     refuse.
     """
     _checks.check_network(net)
+    if optimizer_state is not None:
+        name = getattr(optimizer_state, "optimizer", None)
+        optimizer = OPTIMIZERS.get(name) if isinstance(name, str) else None
+        if optimizer is None:
+            raise ValueError(
+                f"optimizer_state belongs to optimizer {name!r}; expected one of "
+                f"{', '.join(map(repr, OPTIMIZERS))}"
+            )
+        _checks.optimizer_state(optimizer_state, optimizer, net, OptimizerState)
     text = _info_json(info)
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))

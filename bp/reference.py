@@ -116,5 +116,5 @@ def train_per_sample(
     return iterate(
         net, X, Y, settings, _PerSample(net, X, Y, settings), lambda n, X_, Y_: loss(n, X_, Y_),
         max_iter=max_iter, epsilon=epsilon, stop=stop, record_loss=True, callback=callback,
-        verbose=verbose,
+        verbose=_checks.flag("verbose", verbose),
     )  # fmt: skip

@@ -186,8 +186,9 @@ def train(
     record_loss = _checks.record_loss(record_loss, stop)
     optimizer = _checks.optimizer(optimizer, OPTIMIZERS)
     resumed = _checks.optimizer_state(optimizer_state, optimizer, net, OptimizerState)
+    shuffle, verbose = _checks.flag("shuffle", shuffle), _checks.flag("verbose", verbose)
     watch = _Validation.of(net, validation, early_stopping, reduction)
-    settings = Settings(alpha, k, reduction, l2, weight_decay, dropout, bool(shuffle), optimizer)
+    settings = Settings(alpha, k, reduction, l2, weight_decay, dropout, shuffle, optimizer)
     state = RunState.fresh(net, optimizer, _checks.seed(seed))
     state.optimizer = resumed or state.optimizer
     buffers = Buffers(net, X, Y, k)
@@ -273,8 +274,11 @@ class _Start:
     diagnosis); the full batch gets it for free from its first gradient.
     """
 
-    def __init__(self, net: Network, X: Array, Y: Array, objective, data_loss) -> None:
+    def __init__(self, net: Network, X: Array, Y: Array, objective, data_loss,
+                 floor: float) -> None:  # fmt: skip
         self.net, self.X, self.Y, self.objective, self.data_loss = net, X, Y, objective, data_loss
+        #: J's rounding level: below it, J's changes are noise, not a rise or a divergence
+        self.floor = floor
         self.W, self.b = _snapshot(net)
         m = X.shape[1]
         s = min(m, _SAMPLE)
@@ -294,10 +298,12 @@ class _Start:
         return self.J
 
     def below(self, J: float, known: Any = None) -> bool:
-        """J_start < J, evaluating J_start only when J is above the estimate."""
+        """J rose above J_start: J > J_start (1 + 10⁻³) + the floor, evaluating J_start only
+        when J is above the estimate. A rise of less than 0.1 % (invisible in J's four printed
+        digits: SGD's noise around a minimum) or within J's rounding is no rise."""
         if self.J is None and known is None and J <= self.estimate:
             return False
-        return self.exact(known) < J
+        return J > self.exact(known) * (1 + _RISE) + self.floor
 
 
 def iterate(
@@ -331,7 +337,7 @@ def iterate(
                                   settings.weight_decay))  # fmt: skip
 
     history = History(optimizer_state=optimizer_state)
-    start = _Start(net, X, Y, objective, data_loss)
+    start = _Start(net, X, Y, objective, data_loss, _floor(Y, settings.reduction))
     largest_start = _largest(net)
     J_prev = start.exact(iteration.J_start) if stop == "loss" else None
     progress = _Progress(max_iter) if verbose else None
@@ -392,7 +398,7 @@ def iterate(
     else:
         if watch is not None and watch.early_stopping and watch.best is not None:
             _restore(net, *watch.best)
-        _diagnose(net, X, Y, history, start, iteration, objective, data_loss)
+        _diagnose(net, X, Y, history, start, iteration, objective, data_loss, stop)
     finally:
         if progress:
             progress.close(history)
@@ -411,7 +417,7 @@ def _stuck(net: Network, X: Array, Y: Array) -> str:
 
 
 def _diagnose(net, X, Y, history: History, start: _Start, iteration: Iteration, objective,
-              data_loss) -> None:  # fmt: skip
+              data_loss, stop: str) -> None:  # fmt: skip
     """Mark a run that went wrong as stalled, with its reason; it is then not converged."""
     signs = []
     J_end = history.loss[-1] if history.loss else None
@@ -438,6 +444,83 @@ def _diagnose(net, X, Y, history: History, start: _Start, iteration: Iteration, 
         )
         unrecorded = "" if J_end is not None else " (J was not recorded: judged by saturation)"
         history.reason = "; ".join(signs) + "; " + advice + unrecorded
+    elif history.converged:
+        idle = _learned_nothing(net, X, Y, history, start, iteration, objective, data_loss, stop)
+        if idle:
+            history.stalled, history.converged = True, False
+            history.reason = idle
+
+
+#: A stop rule that fires while J is above this fraction of both its start and J_const (the
+#: J of the constant output ȳ) stopped a run that learned nothing (see ``_learned_nothing``).
+_IDLE = 0.9
+#: ... unless the last iteration still lowered J by more than this fraction of J_start.
+_STEP = 0.01
+
+
+def _learned_nothing(net, X, Y, history: History, start: _Start, iteration: Iteration,
+                     objective, data_loss, stop: str) -> str:  # fmt: skip
+    """Why a stop rule's verdict is no convergence, in words, or "".
+
+    The ε rules stop when the weights barely move, and a step too small to move anything
+    barely moves them too. So a run is not converged when the rule fired while J had
+    fallen by less than 10 % of J_start, J is still within 10 % of J_const, the J of
+    outputting the mean target ȳ for every sample (what a network learns first), and the
+    last iteration lowered J by less than 1 % of J_start (the step moved nothing): it
+    learned nothing. A run started near a good fit (J far below J_const) stays converged.
+    """
+    J_end = history.loss[-1] if history.loss and iteration.exact else None
+    if J_end is not None and J_end <= _IDLE * max(start.lower, start.floor):
+        return ""  # J fell by over 10 % of a lower bound of J_start: no pass needed
+    J_data = data_loss(net, X, Y)
+    J_end = objective(J_data, net.W)
+    J_start = start.exact(iteration.J_start)
+    J_const = _constant_loss(net.loss.name, Y)
+    if J_end <= _IDLE * J_start + start.floor or float(J_data) <= _IDLE * J_const + start.floor:
+        return ""
+    exact_loss = iteration.exact and len(history.loss) == history.iterations
+    J_before = history.loss[-2] if exact_loss and history.iterations > 1 else None
+    if history.iterations == 1:
+        J_before = J_start
+    if J_before is not None and J_before - J_end > _STEP * J_start:
+        return ""  # the last step still moved J: ε was large, not the step too small
+    fall = J_start - J_end
+    fell = f"J fell by only {fall:.3g} ({100 * fall / J_start:.2g} % of J at the start)"
+    if fall <= 0:
+        fell = f"J did not fall ({J_start:.4g} at the start, {J_end:.4g} at the end)"
+    rule = _STOPPED_BY[stop].split(":")[0]
+    symmetric = _symmetric_layer(net)
+    cause = (
+        f"hidden layer {symmetric}'s units are all alike (a symmetric start such as all-zero "
+        "weights stays symmetric under gradient descent): initialise with random weights"
+        if symmetric
+        else "α is probably too small for this ε (try a larger alpha or a smaller epsilon)"
+    )
+    return (
+        f"{rule} stopped a run that learned nothing: {fell}, no better than outputting the "
+        f"mean target for every sample (J = {objective(J_const, net.W):.4g}); {cause}"
+    )
+
+
+def _constant_loss(loss: str, Y: Array) -> float:
+    """Σ_i J_i of the constant output a = ȳ (the mean of Y's columns), for ``loss``."""
+    y_bar = Y.mean(axis=1, keepdims=True)
+    if loss == "mse":
+        return 0.5 * float(np.sum(np.square(Y - y_bar)))
+    tiny = np.finfo(Y.dtype).tiny
+    log_p, log_q = np.log(np.maximum(y_bar, tiny)), np.log(np.maximum(1 - y_bar, tiny))
+    if loss == "log_likelihood":
+        return -float(np.sum(Y * log_p))
+    return -float(np.sum(Y * log_p + (1 - Y) * log_q))  # cross_entropy
+
+
+def _symmetric_layer(net: Network) -> int:
+    """A hidden layer l whose n_l ≥ 2 units have equal incoming weights and biases, or 0."""
+    for l in range(2, net.L):
+        W, b = net.W[l], net.b[l]
+        if W.shape[0] > 1 and bool((W == W[:1]).all() and (b == b[:1]).all()):
+            return l
+    return 0
 
 
 _STOPPED_BY = {
@@ -447,6 +530,16 @@ _STOPPED_BY = {
 }
 #: J this many times its start, or a weight this many times the largest start weight, diverged.
 _J_GROWTH, _W_GROWTH = 1e6, 1e6
+#: J rose when it ends more than this fraction above its start (plus the floor, ``_floor``).
+_RISE = 1e-3
+
+
+def _floor(Y: Array, reduction: str) -> float:
+    """J's rounding level: eps × ½ Σ_i ‖y_i‖² (÷ m under "mean"), the size of J's rounding
+    errors when the outputs carry relative errors of √eps; at least the smallest normal."""
+    scale = 0.5 * float(np.sum(np.square(Y))) / (Y.shape[1] if reduction == "mean" else 1)
+    info = np.finfo(Y.dtype)
+    return max(float(info.eps) * scale, float(info.tiny))
 
 
 def _divergence(
@@ -455,9 +548,10 @@ def _divergence(
     """What went wrong, in words, or "" when J and the weights are fine."""
     if not _finite(net) or (J is not None and not np.isfinite(J)):
         return "J or a weight became NaN or inf"
-    if J is not None and J > _J_GROWTH * start.lower:  # only then can J exceed 10⁶ J_start
+    # only then can J exceed 10⁶ J_start (or 10⁶ × J's rounding level, when J_start is below it)
+    if J is not None and J > _J_GROWTH * max(start.lower, start.floor):
         J_start = start.exact(J_start_data)
-        if J_start and J > _J_GROWTH * J_start:
+        if J > _J_GROWTH * max(J_start, start.floor):
             return f"J rose from {J_start:.4g} to {J:.4g}"
     largest = _largest(net)
     if largest > _W_GROWTH * max(largest_start, 1.0):

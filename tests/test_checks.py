@@ -183,3 +183,89 @@ def test_values_beyond_float32_are_refused_not_turned_into_inf():
     net = bp.Network((2, 1), seed=0, dtype=np.float32)
     with pytest.raises(ValueError, match=r"X has values up to 1e\+300; a float32 network takes"):
         bp.predict(net, np.array([[1e300], [0.0]]))
+
+
+# -- issue 23 ---------------------------------------------------------------------------------
+def _moons(m=20):
+    return bp.data.moons(m, seed=0)
+
+
+# C17: targets the output activation cannot reach are refused before training.
+@pytest.mark.parametrize(
+    "output, shift, found, reach",
+    [("sigmoid", lambda Y: 2 * Y - 1, "from -1 to 1", r"\[0, 1\]"),
+     ("tanh", lambda Y: 3 * Y, "from 0 to 3", r"\[-1, 1\]"),
+     ("relu", lambda Y: Y - 1, "from -1 to 0", r"\[0, ∞\)")],
+)  # fmt: skip
+def test_targets_outside_the_output_range_are_refused_before_training(output, shift, found, reach):
+    X, Y = _moons()
+    net = bp.Network((2, 3, 1), output_activation=output, seed=0)
+    before = net.copy()
+    with pytest.raises(ValueError, match=f"Y has values {found}, outside {reach}.*'{output}'"):
+        bp.train(net, X, shift(Y), alpha=0.1, max_iter=2, epsilon=0.0)
+    assert np.array_equal(net.W[2], before.W[2])
+    assert bp.loss(net, X, shift(Y)) > 0  # J itself is defined for any Y
+
+
+# C21: masked arrays would have their masked values used silently.
+@pytest.mark.parametrize("which", ["X", "Y"])
+def test_masked_arrays_are_refused(which):
+    X, Y = _moons()
+    data = {"X": X, "Y": Y}
+    mask = np.zeros(data[which].shape, bool)
+    mask[0, 3] = True
+    data[which] = np.ma.masked_array(data[which], mask=mask)
+    net = bp.Network((2, 3, 1), seed=0)
+    with pytest.raises(TypeError, match=f"{which} is a masked array.*1 masked value"):
+        bp.train(net, data["X"], data["Y"], alpha=0.1, max_iter=2, epsilon=0.0)
+
+
+# C22: strings or None where a bool is expected.
+@pytest.mark.parametrize("name, value", [("shuffle", "False"), ("verbose", "no"),
+                                         ("shuffle", None), ("verbose", 1)])  # fmt: skip
+def test_strings_or_none_for_a_bool_are_refused(name, value):
+    X, Y = _moons()
+    with pytest.raises(TypeError, match=f"{name} must be True or False; got {value!r}"):
+        bp.train(bp.Network((2, 3, 1), seed=0), X, Y, alpha=0.1, max_iter=2, epsilon=0.0,
+                 batch_size=5, **{name: value})  # fmt: skip
+
+
+# C24: one array shared by two layers.
+@pytest.mark.parametrize(
+    "share, names",
+    [(lambda net: net.W.__setitem__(3, net.W[2]), r"net.W\[3\] and net.W\[2\]"),
+     (lambda net: net.b.__setitem__(3, net.b[2]), r"net.b\[3\] and net.b\[2\]"),
+     (lambda net: net.W.__setitem__(3, net.W[2][:, :]), r"net.W\[3\] and net.W\[2\]"),
+     (lambda net: net.b.__setitem__(2, net.W[2][:, :1]), r"net.b\[2\] and net.W\[2\]")],
+)  # fmt: skip
+def test_an_array_shared_by_two_layers_is_refused(share, names):
+    rng = np.random.default_rng(0)
+    X, Y = rng.standard_normal((3, 8)), rng.uniform(size=(3, 8))
+    net = bp.Network((3, 3, 3), seed=0)
+    share(net)
+    for call in (
+        lambda: bp.train(net, X, Y, alpha=0.1, max_iter=2, epsilon=0.0),
+        lambda: bp.gradients(net, X, Y),
+        lambda: bp.save(net, "never-written.npz"),
+    ):
+        with pytest.raises(ValueError, match=names + " share their memory"):
+            call()
+
+
+# C26: m labels in a 1-D Y for one output unit.
+def test_one_dimensional_labels_get_the_row_hint():
+    X, Y = _moons()
+    with pytest.raises(ValueError, match=r"20 samples of one output unit: Y.reshape\(1, -1\)"):
+        bp.train(bp.Network((2, 3, 1), seed=0), X, Y.ravel(), alpha=0.1, max_iter=2, epsilon=0)
+    with pytest.raises(ValueError, match=r"one sample: Y.reshape\(-1, 1\)"):
+        bp.loss(bp.Network((2, 3, 1), seed=0), X[:, :1], Y[:, 0])
+
+
+# C27: class indices for a network with K output units.
+@pytest.mark.parametrize("shape", [(-1,), (1, -1)])
+def test_class_indices_for_a_softmax_network_suggest_one_hot(shape):
+    X, Y = _moons()
+    labels = Y.astype(int).reshape(shape)
+    net = bp.Network((2, 3, 2), output_activation="softmax", loss="log_likelihood", seed=0)
+    with pytest.raises(ValueError, match=r"class indices.*bp.data.one_hot\(Y.ravel\(\), 2\)"):
+        bp.train(net, X, labels, alpha=0.1, max_iter=2, epsilon=0.0)

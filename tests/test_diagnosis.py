@@ -217,3 +217,79 @@ def test_a_dead_relu_layer_is_named():
         h.reason
     )
     assert "try another init or seed" in h.reason
+
+
+# Issue 23, C16: the ε rule firing because the step was too small to move anything is no
+# convergence: the run is marked stalled, saying why.
+def _moons_accuracy(net, X, Y):
+    return float(((bp.predict(net, X) > 0.5) == Y).mean())
+
+
+@pytest.mark.parametrize("stop", ["change", "loss", "relative_change"])
+def test_a_step_too_small_to_move_anything_is_not_convergence(stop):
+    X, Y = data.moons(120, seed=0)
+    net = bp.Network((2, 8, 8, 1), seed=0)
+    history = bp.train(net, X, Y, alpha=1e-8, max_iter=1000, epsilon=1e-4, stop=stop)
+    assert _moons_accuracy(net, X, Y) == 0.5
+    assert not history.converged and history.stalled
+    assert "J fell by only" in history.reason and "% of J at the start" in history.reason
+    assert "α is probably too small for this ε" in history.reason
+
+
+def test_a_deep_sigmoid_net_that_learned_nothing_is_not_converged():
+    X, Y = data.moons(120, seed=0)
+    net = bp.Network((2, 8, 8, 8, 8, 8, 1), seed=0)
+    history = bp.train(net, X, Y, alpha=0.01, max_iter=5000, epsilon=1e-4)
+    assert _moons_accuracy(net, X, Y) == 0.5
+    assert not history.converged and history.stalled
+    assert "learned nothing" in history.reason
+
+
+def test_all_zero_weights_are_named_as_a_symmetric_start():
+    X = np.array([[0.0, 0, 1, 1], [0, 1, 0, 1]])
+    Y = np.array([[0.0, 1, 1, 0]])
+    net = bp.Network((2, 3, 1), seed=0)
+    for l in net.W:
+        net.W[l][...] = 0
+        net.b[l][...] = 0
+    history = bp.train(net, X, Y, alpha=0.5, max_iter=1000, epsilon=1e-4)
+    assert not history.converged and history.stalled
+    assert "J did not fall" in history.reason and "symmetric start" in history.reason
+
+
+def test_a_run_resumed_at_its_converged_weights_is_still_converged():
+    X, Y = data.moons(200, seed=0)
+    net = bp.Network((2, 8, 8, 1), seed=0)
+    first = bp.train(net, X, Y, alpha=0.02, max_iter=10000, epsilon=1e-3)
+    again = bp.train(net, X, Y, alpha=0.02, max_iter=10000, epsilon=1e-3)
+    assert first.converged and again.converged and again.iterations == 1
+
+
+# Issue 23, C18: J's rounding and SGD's noise at a minimum are no rise and no divergence.
+def test_rounding_noise_at_an_exact_fit_is_not_divergence():
+    rng = np.random.default_rng(0)
+    X = 1e4 * rng.normal(size=(3, 50))
+    X[:, 0] = 1e-3  # one sample fits to J ~ 1e-38, the others carry rounding ~ 1e-23
+    net = bp.Network((3, 3, 1), "identity", seed=0)
+    net.W[2][...], net.b[2][...], net.b[3][...] = np.eye(3), 0, 0
+    net.W[3][...] = rng.normal(size=(1, 3))
+    Y = bp.predict(net, X)
+    Y[0, 0] = np.nextafter(Y[0, 0], np.inf)
+    for batch_size in (1, 5):
+        history = bp.train(net.copy(), X, Y, alpha=1e-9, max_iter=20, epsilon=0,
+                           batch_size=batch_size, seed=0)  # fmt: skip
+        assert not history.stalled and history.reason.startswith("Max")
+
+
+def test_sgd_started_at_the_least_squares_optimum_is_not_stalled():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(3, 50))
+    Y = rng.normal(size=(1, 3)) @ X + 0.5 + 0.01 * rng.normal(size=(1, 50))
+    A = np.vstack([X, np.ones((1, 50))])
+    solution = np.linalg.lstsq(A.T, Y.T, rcond=None)[0].T
+    net = bp.Network((3, 1), "identity", seed=0)
+    net.W[2][...], net.b[2][...] = solution[:, :3], solution[:, 3:]
+    for batch_size, record_loss in ((1, "exact"), (5, True)):
+        history = bp.train(net.copy(), X, Y, alpha=0.001, max_iter=20, epsilon=1e-12,
+                           batch_size=batch_size, seed=0, record_loss=record_loss)  # fmt: skip
+        assert not history.stalled, history.reason

@@ -197,3 +197,77 @@ def test_adam_with_non_default_hyperparameters_by_hand():
         assert b_bp == pytest.approx(b_hand, rel=1e-15)
     # ε matters here: with the default ε the first step is α itself
     assert _run(optimizers.Adam(beta1=b1, beta2=b2), alpha)[0][0] == pytest.approx(0.8)
+
+
+# -- issue 23 ---------------------------------------------------------------------------------
+def _resumable(optimizer="momentum"):
+    X, Y = bp.data.moons(10, seed=0)
+    net = bp.Network((2, 3, 1), seed=0)
+    h = bp.train(net, X, Y, alpha=0.1, max_iter=2, epsilon=0.0, optimizer=optimizer)
+    return net, X, Y, h.optimizer_state
+
+
+# C22: Momentum(nesterov="no") became Nesterov.
+def test_a_string_for_nesterov_is_refused():
+    X, Y = bp.data.moons(10, seed=0)
+    with pytest.raises(TypeError, match="Momentum's nesterov must be True or False; got 'no'"):
+        bp.train(bp.Network((2, 3, 1), seed=0), X, Y, alpha=0.1, max_iter=1, epsilon=0.0,
+                 optimizer=bp.Momentum(nesterov="no"))  # fmt: skip
+
+
+# C23: non-finite or non-numeric settings.
+@pytest.mark.parametrize(
+    "optimizer, error, match",
+    [(bp.Adam(eps=np.inf), ValueError, "Adam's eps must be > 0 and finite; got inf"),
+     (bp.Momentum(beta=np.nan), ValueError, "Momentum's beta must be in"),
+     (bp.Adam(beta1="0.9"), TypeError, "Adam's beta1 must be a real number")],
+)  # fmt: skip
+def test_non_finite_optimizer_settings_are_refused(optimizer, error, match):
+    X, Y = bp.data.moons(10, seed=0)
+    with pytest.raises(error, match=match):
+        bp.train(bp.Network((2, 3, 1), seed=0), X, Y, alpha=0.1, max_iter=1, epsilon=0.0,
+                 optimizer=optimizer)  # fmt: skip
+
+
+def _corrupt(state, how):
+    if how == "step":
+        state.step = 2.5
+    elif how == "float32":
+        state.slots["velocity"]["W"][2] = state.slots["velocity"]["W"][2].astype(np.float32)
+    elif how == "shape":
+        state.slots["velocity"]["W"][2] = np.zeros((5, 2))
+    elif how == "nan":  # C19
+        state.slots["velocity"]["b"][3][0, 0] = np.nan
+    return state
+
+
+CORRUPT = [
+    ("step", ValueError, r"optimizer_state.step .* integer >= 0; got 2.5"),
+    ("float32", TypeError, r"velocity for W\[2\] has dtype float32; expected .* float64"),
+    ("shape", ValueError, r"velocity for W\[2\] has shape \(5, 2\)"),
+    ("nan", ValueError, r"velocity for b\[3\] holds NaN or inf: the state is corrupt"),
+]
+
+
+@pytest.mark.parametrize("how, error, match", CORRUPT)
+def test_a_corrupt_state_is_refused_at_train_naming_it(how, error, match):
+    net, X, Y, state = _resumable()
+    with pytest.raises(error, match=match):
+        bp.train(net, X, Y, alpha=0.1, max_iter=1, epsilon=0.0, optimizer="momentum",
+                 optimizer_state=_corrupt(state, how))  # fmt: skip
+
+
+@pytest.mark.parametrize("how, error, match", CORRUPT)
+def test_a_corrupt_state_is_refused_at_save(how, error, match, tmp_path):
+    net, _, _, state = _resumable()
+    with pytest.raises(error, match=match):
+        bp.save(net, tmp_path / "m.npz", optimizer_state=_corrupt(state, how))
+    assert not (tmp_path / "m.npz").exists()
+
+
+def test_adams_negative_v_is_named_not_blamed_on_alpha():  # C19
+    net, X, Y, state = _resumable("adam")
+    state.slots["v"]["W"][2][0, 0] = -1.0
+    with pytest.raises(ValueError, match=r"v for W\[2\] holds negative values"):
+        bp.train(net, X, Y, alpha=0.1, max_iter=1, epsilon=0.0, optimizer="adam",
+                 optimizer_state=state)  # fmt: skip
