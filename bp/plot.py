@@ -4,6 +4,17 @@ Every function draws on the Axes ``ax`` if one is given, else on a new
 figure, and returns that Axes (``ax.figure`` is its Figure). None calls
 ``plt.show()``: a notebook cell ends with it, a script saves the figure.
 Images are the columns of X (n_in, m), read row by row.
+
+Drawings of the network and of its computation (``network_diagram``,
+``layer_graph``) live in ``bp.diagrams`` and are re-exported here.
+
+Legible where they are read: every function here draws inside ``style()``
+(the rcParams ``STYLE``), so the figures it makes are at most ``MAX_WIDTH`` =
+7 in wide at 100 dpi (700 px: shown at natural size on the site's column),
+with text of at least ``MIN_FONT`` = 9 pt, one or two panels a row and
+legends inside the axes. bp never changes the global rcParams; a notebook
+gives its own figures the same look with ``with bp.plot.style():`` or
+``plt.rcParams.update(bp.plot.STYLE)``.
 """
 
 from __future__ import annotations
@@ -17,17 +28,37 @@ from matplotlib.colors import ListedColormap
 from matplotlib.image import AxesImage
 
 from bp import _checks
+from bp._style import MAX_WIDTH, MIN_FONT, STYLE, style, styled
 from bp.checked import backward, forward, predict
 from bp.data import _labels, confusion, labels_of
+from bp.diagrams import layer_graph, network_diagram, number
 from bp.network import Network
 
 Array = np.ndarray
+
+__all__ = [
+    "MAX_WIDTH",
+    "MIN_FONT",
+    "STYLE",
+    "confusion_matrix",
+    "decision_boundary",
+    "delta_norms",
+    "delta_norms_of",
+    "first_layer_weights",
+    "layer_graph",
+    "loss_curve",
+    "misclassified",
+    "network_diagram",
+    "number",
+    "style",
+]
 
 
 def _axes(ax: Axes | None) -> Axes:
     return plt.subplots()[1] if ax is None else ax
 
 
+@styled
 def loss_curve(
     history_or_losses, validation=None, ax: Axes | None = None, log: bool = True
 ) -> Axes:
@@ -63,6 +94,7 @@ def _losses(name: str, value, attribute: str) -> Array:
     return J
 
 
+@styled
 def decision_boundary(
     net: Network,
     X: Array,
@@ -114,7 +146,7 @@ def decision_boundary(
                     points[0, mine], points[1, mine], color=colours[k], marker=marker,
                     edgecolors="k", linewidths=0.8, s=28, label=f"class {k} ({name})",
                 )  # fmt: skip
-    ax.legend(fontsize="x-small", loc="best", framealpha=0.8)
+    ax.legend()
     ax.set(xlabel="$x_1$", ylabel="$x_2$", title=title)
     return ax
 
@@ -143,6 +175,7 @@ def _grid(X: Array, resolution: int) -> tuple[Array, Array]:
     return x1, x2
 
 
+@styled
 def confusion_matrix(
     labels_true: Sequence[int] | Array,
     labels_pred: Sequence[int] | Array,
@@ -160,7 +193,7 @@ def confusion_matrix(
     ax.imshow(C, cmap="Blues")
     for (i, j), count in np.ndenumerate(C):
         colour = "white" if count > C.max() / 2 else "black"
-        ax.text(j, i, str(count), ha="center", va="center", color=colour, fontsize="small")
+        ax.text(j, i, str(count), ha="center", va="center", color=colour)
     ax.set_xticks(range(K))
     ax.set_yticks(range(K))
     accuracy = np.trace(C) / max(C.sum(), 1)
@@ -172,6 +205,7 @@ def confusion_matrix(
     return ax
 
 
+@styled
 def misclassified(
     X: Array,
     labels_true: Sequence[int] | Array,
@@ -202,6 +236,7 @@ def misclassified(
     return ax
 
 
+@styled
 def first_layer_weights(
     net: Network, shape: tuple[int, int] = (8, 8), n: int | None = None, ax: Axes | None = None
 ) -> Axes:
@@ -262,7 +297,7 @@ def _tile(
     for t in range(k):
         top, left = (t // cols) * (band + h) + band, (t % cols) * (w + 1)
         grid[top : top + h, left : left + w] = images[:, t].reshape(shape)
-        ax.text(left - 0.5, top - 0.5, captions[t], fontsize="x-small", va="bottom")
+        ax.text(left - 0.5, top - 0.5, captions[t], fontsize=MIN_FONT, va="bottom")
     image = ax.imshow(grid, cmap=cmap, vmin=None if v is None else -v, vmax=v)
     ax.set_xticks([])
     ax.set_yticks([])
@@ -280,25 +315,58 @@ def delta_norms_of(net: Network, X: Array, Y: Array) -> dict[int, float]:
     return {l: float(np.linalg.norm(delta[l])) for l in sorted(delta)}
 
 
+@styled
 def delta_norms(
-    norms_by_layer: Mapping[int, float], ax: Axes | None = None, label: str | None = None
+    norms: Mapping[int, float] | Sequence[Mapping[int, float]],
+    ax: Axes | None = None,
+    label: str | None = None,
+    relative: bool = False,
 ) -> Axes:
-    r"""‖δ^l‖ against the layer l, on a log scale (from ``delta_norms_of``).
+    r"""‖δ^l‖ on a log scale: by layer at one moment, or per layer over training.
 
-    Call it again on the same ``ax`` with another ``label`` to compare
-    networks, e.g. sigmoid against relu.
+    ``norms`` is either one dict {l: ‖δ^l‖} (from ``delta_norms_of``), drawn
+    against the layer l, or a sequence of such dicts, one per iteration
+    (e.g. collected by ``train``'s callback), drawn as one line per layer
+    against the iteration. ``relative=True`` divides each ‖δ^l‖ by ‖δ^L‖ of
+    the same moment, so the lines show how the error shrinks (or grows)
+    going back from the output. Call it again on the same ``ax`` with another
+    ``label`` to compare networks, e.g. sigmoid against relu.
     """
-    layers = np.array(sorted(norms_by_layer))
-    norms = np.array([norms_by_layer[l] for l in layers], dtype=float)
-    if layers.size == 0 or np.any(norms <= 0):
-        raise ValueError(
-            f"norms_by_layer must map layers l to norms ‖δ^l‖ > 0; got {dict(norms_by_layer)}"
-        )
-    ax = _axes(ax)
-    ax.plot(layers, norms, marker="o", label=label)
+    if isinstance(norms, Mapping):
+        layers, sizes = _norms_table("norms", [norms], relative)
+        ax = _axes(ax)
+        ax.plot(layers, sizes[0], marker="o", label=label)
+        ax.set_xticks(layers)
+        if label is not None:
+            ax.legend()
+        x_label, title = "layer $l$", r"Size of $\delta^l$ by layer"
+    else:
+        layers, sizes = _norms_table("norms", list(norms), relative)
+        ax = _axes(ax)
+        colours = plt.get_cmap("viridis")(np.linspace(0, 0.9, layers.size))
+        iterations = np.arange(1, sizes.shape[0] + 1)
+        for l, column, colour in zip(layers, sizes.T, colours, strict=True):
+            name = f"$l = {l}$" if label is None else f"{label}, $l = {l}$"
+            ax.plot(iterations, column, color=colour, label=name)
+        ax.legend(ncols=1 if layers.size <= 4 else 2)
+        x_label, title = "iteration", r"Size of $\delta^l$ during training"
     ax.set_yscale("log")
-    ax.set_xticks(layers)
-    if label is not None:
-        ax.legend()
-    ax.set(xlabel="layer $l$", ylabel=r"$\|\delta^l\|$", title=r"Size of $\delta^l$ by layer")
+    y_label = r"$\|\delta^l\| \,/\, \|\delta^L\|$" if relative else r"$\|\delta^l\|$"
+    ax.set(xlabel=x_label, ylabel=y_label, title=title)
     return ax
+
+
+def _norms_table(name: str, moments: list, relative: bool) -> tuple[Array, Array]:
+    """The layers (k,) and the norms (moments, k) of dicts {l: ‖δ^l‖} with the same layers,
+    each divided by its last layer's norm if ``relative``."""
+    layers = np.array(sorted(moments[0])) if moments else np.array([])
+    if layers.size == 0 or any(not isinstance(m, Mapping) or sorted(m) != list(layers)
+                               for m in moments):  # fmt: skip
+        raise ValueError(
+            f"{name} must be a dict {{l: ‖δ^l‖}}, or a non-empty sequence of such dicts with "
+            f"the same layers l; got {moments[:2]}{' ...' if len(moments) > 2 else ''}"
+        )
+    sizes = np.array([[m[l] for l in layers] for m in moments], dtype=float)
+    if not np.all(np.isfinite(sizes) & (sizes > 0)):
+        raise ValueError(f"{name} must hold finite norms ‖δ^l‖ > 0 for a log scale; got {sizes}")
+    return layers, sizes / sizes[:, -1:] if relative else sizes

@@ -1,4 +1,10 @@
+import io
+import re
+import struct
+
 import matplotlib
+import matplotlib.colors
+import matplotlib.text
 
 matplotlib.use("Agg")  # headless; notebooks run in their own kernel and keep the inline backend
 
@@ -237,3 +243,283 @@ def test_loss_curve_takes_the_validation_loss_of_a_history():
         np.testing.assert_array_equal(training.get_ydata(), [4.0, 2.0, 1.0])
         np.testing.assert_array_equal(validation.get_ydata(), [5.0, 3.0, 3.5])
     assert len(plot.loss_curve(bp.History(loss=[1.0], iterations=1)).get_lines()) == 1
+
+
+# --- Drawings of the network (bp.diagrams, re-exported by bp.plot) -------------------------
+
+
+def passes(sizes, m=3, seed=0):
+    """A network and its forward and backward pass over m random samples."""
+    rng = np.random.default_rng(seed)
+    net = bp.Network(sizes, seed=seed)
+    X, Y = rng.standard_normal((sizes[0], m)), rng.uniform(size=(sizes[-1], m))
+    z, a = bp.forward(net, X)
+    return net, X, Y, z, a, bp.backward(net, z, a, Y)
+
+
+def by_gid(ax, prefix):
+    """{gid: artist} of the texts, patches and collections whose gid starts with ``prefix``."""
+    artists = [*ax.texts, *ax.patches, *ax.collections]
+    return {x.get_gid(): x for x in artists if (x.get_gid() or "").startswith(prefix)}
+
+
+def shown_units(n, max_units):
+    """Which units (1-based) a layer of n shows: all, or the first and last around a ⋮."""
+    if n <= max_units:
+        return list(range(1, n + 1))
+    head = max_units // 2
+    return [*range(1, head + 1), *range(n - (max_units - 1 - head) + 1, n + 1)]
+
+
+@pytest.mark.parametrize("sizes", [(2, 2, 1), (2, 3, 3, 1), (64, 64, 10)])
+@pytest.mark.parametrize("direction", ["forward", "backward"])
+def test_network_diagram_draws_every_layer_unit_and_connection(sizes, direction):
+    net = bp.Network(sizes, seed=0)
+    ax = plot.network_diagram(net, direction=direction)
+    shown = {l: shown_units(net.n(l), 7) for l in range(1, net.L + 1)}
+    circles = by_gid(ax, "unit ")
+    assert sorted(circles) == sorted(f"unit {l} {j}" for l in shown for j in shown[l])
+    assert len(by_gid(ax, "⋮")) == sum(net.n(l) > 7 for l in shown)
+    for l in range(2, net.L + 1):
+        (lines,) = by_gid(ax, f"W^{l}").values()
+        assert len(lines.get_segments()) == len(shown[l]) * len(shown[l - 1])
+    for l in shown:
+        label = by_gid(ax, f"layer {l}")[f"layer {l}"].get_text()
+        assert f"$l={l}$" in label and f"$n_{{{l}}}={net.n(l)}$" in label
+    names = {t.get_text() for t in by_gid(ax, "name ").values()}
+    symbol = "a" if direction == "forward" else r"\delta"
+    assert f"${symbol}^{{2}}_{{1}}$" in names and "$a^{1}_{1}$" in names
+    flows = by_gid(ax, "flow label ")
+    assert len(flows) == net.L - 1
+    if direction == "forward":
+        assert flows["flow label 2"].get_text() == "$W^{2},\\ b^{2}$"
+    else:
+        assert "has no" in flows["flow label 2"].get_text()
+        assert "(W^{3})^T \\delta^{3}" in flows["flow label 3"].get_text()
+        assert "\\sigma'(z^{2})" in flows["flow label 3"].get_text()
+    arrows = by_gid(ax, "flow ")
+    arrows = [arrow for gid, arrow in arrows.items() if "label" not in gid]
+    assert len(arrows) == net.L - 1 - (direction == "backward")  # no δ flows into the input
+    assert all((x.xy[0] > x.xyann[0]) == (direction == "forward") for x in arrows)
+
+
+def test_network_diagram_colours_and_thickens_the_connections_by_W():
+    net = bp.Network((2, 2, 1), seed=0)
+    net.W[2][:] = [[1.0, -0.5], [0.25, -2.0]]
+    ax = plot.network_diagram(net)
+    (lines,) = by_gid(ax, "W^2").values()
+    W = net.W[2].ravel()  # segments run j by j, k by k: W[j, k] in order
+    blue = matplotlib.colors.to_rgba(bp.diagrams.POSITIVE, 0.8)
+    red = matplotlib.colors.to_rgba(bp.diagrams.NEGATIVE, 0.8)
+    np.testing.assert_allclose(lines.get_colors(), [blue if w > 0 else red for w in W])
+    np.testing.assert_allclose(lines.get_linewidths(), 0.4 + 2.6 * np.abs(W) / 2.0)
+    (grey,) = by_gid(plot.network_diagram(net, weights=False), "W^2").values()
+    assert len({tuple(c) for c in grey.get_colors()}) == 1
+    assert plot.network_diagram(net, weights=False).get_legend() is None
+
+
+@pytest.mark.parametrize("sizes", [(2, 2, 1), (2, 3, 3, 1), (64, 64, 10)])
+def test_network_diagram_writes_the_values_of_one_sample(sizes):
+    net, _, _, z, a, delta = passes(sizes)
+    ax = plot.network_diagram(net, z=z, a=a, delta=delta, sample=1, direction="backward")
+    symbols = {"z": "$z$", "a": "$a$", "delta": r"$\delta$"}
+    written = by_gid(ax, "")
+    count = 0
+    for kind, values in (("z", z), ("a", a), ("delta", delta)):
+        for l in values:
+            for j in shown_units(net.n(l), 5):
+                text = written[f"{kind} {l} {j}"].get_text()
+                assert text == f"{symbols[kind]} {plot.number(values[l][j - 1, 1])}"
+                count += 1
+    assert count == len([g for g in written if g.split()[0] in symbols and len(g.split()) == 3])
+    assert ax.get_title().endswith("sample 1")
+    if net.n(1) > 5:  # elided layers name their units
+        assert written["index 1 64"].get_text() == "64"
+
+
+def test_number_writes_what_the_drawings_show():
+    assert plot.number(0.5) == "0.5"
+    assert plot.number(-0.123456) == "−0.12"
+    assert plot.number(-0.00028) == "−2.8e−4"
+    assert plot.number(6.6e-05, digits=3) == "6.60e−5"
+    assert plot.number(0.0) == "0"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"z": {3: np.zeros((1, 3))}}, ValueError, r"z has no layer 2"),
+        ({"z": {2: np.zeros((3, 3)), 3: np.zeros((1, 3))}}, ValueError,
+         r"z\[2\] must have shape \(n_2=2, m\)"),
+        ({"a": {1: np.zeros(2), 2: np.zeros(2), 3: np.zeros(1)}}, ValueError,
+         r"a\[1\] must have shape \(n_1=2, m\)"),
+        ({"delta": [np.zeros((2, 3))]}, TypeError, r"delta must be a dict"),
+        ({"delta": {2: np.zeros((2, 3)), 3: np.zeros((1, 4))}}, ValueError,
+         r"delta\[3\] has m = 4 samples"),
+        ({"delta": {2: np.zeros((2, 3)), 3: np.zeros((1, 3))}, "sample": 3}, ValueError,
+         r"sample must be a column 0..2"),
+        ({"sample": -1}, ValueError, "sample"),
+        ({"direction": "sideways"}, ValueError, "direction"),
+        ({"max_units": 2}, ValueError, "max_units"),
+    ],
+)  # fmt: skip
+def test_network_diagram_names_the_argument_that_does_not_fit(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        plot.network_diagram(bp.Network((2, 2, 1), seed=0), **kwargs)
+
+
+def numbers_in(text):
+    """The numbers a drawing wrote, in order, as it wrote them."""
+    return re.findall(r"−?\d+(?:\.\d+)?(?:e−?\d+)?", text)
+
+
+def written(array):
+    return [plot.number(v) for v in np.ravel(array)]
+
+
+@pytest.mark.parametrize(("sizes", "l"), [((2, 2, 1), 2), ((2, 3, 3, 1), 3), ((2, 2, 1), 3)])
+def test_layer_graph_writes_values_above_and_gradients_below(sizes, l):
+    net, _, Y, z, a, delta = passes(sizes, m=2)
+    i = 1
+    ax = plot.layer_graph(net, l, z=z, a=a, delta=delta, Y=Y, sample=i)
+    text = {t.get_gid(): t.get_text() for t in ax.texts}
+    W, d = net.W[l], delta[l][:, i]
+    values = {"a_prev": a[l - 1][:, i], "W": W, "Wa": W @ a[l - 1][:, i], "b": net.b[l],
+              "z": z[l][:, i], "a": a[l][:, i]}  # fmt: skip
+    after = net.W[l + 1].T @ delta[l + 1][:, i] if l < net.L else a[l][:, i] - Y[:, i]
+    gradients = {"a_prev": W.T @ d, "W": np.outer(d, a[l - 1][:, i]), "Wa": d, "b": d, "z": d,
+                 "a": after}  # fmt: skip
+    for key, value in values.items():
+        assert numbers_in(text[f"value {key}"]) == written(value), key
+        assert numbers_in(text[f"gradient {key}"]) == written(gradients[key]), key
+        assert text[f"value {key}"].count("\n") == value.shape[0] - 1  # one row a line
+    assert text["name z"] == f"$z^{{{l}}}$"
+    assert text["gradient name z"] == f"$\\delta^{{{l}}} = \\partial J / \\partial z^{{{l}}}$"
+    assert text["gradient name W"].endswith(f"\\delta^{{{l}}} (a^{{{l - 1}}})^T$")
+    assert len(by_gid(ax, "node ")) == 3 and len(by_gid(ax, "edge ")) == 0  # edges are lines
+    assert len([x for x in ax.get_lines() if (x.get_gid() or "").startswith("edge ")]) == 6
+
+
+def test_layer_graph_of_a_wide_layer_shows_shapes():
+    net, _, _, z, a, delta = passes((64, 64, 10))
+    text = {t.get_gid(): t.get_text() for t in plot.layer_graph(net, 2, z=z, a=a).texts}
+    assert text["value W"] == "(64, 64)" and text["value a_prev"] == "(64, 1)"
+    assert text["gradient W"] == "(64, 64)"  # no delta given: its shape
+    small = plot.layer_graph(bp.Network((2, 2, 1), seed=0), 2)  # no values at all
+    assert by_gid(small, "value z")["value z"].get_text() == "(2, 1)"
+    forced = plot.layer_graph(net, 3, a=a, delta=delta, numbers=True)
+    assert len(numbers_in(by_gid(forced, "value W")["value W"].get_text())) == 640
+
+
+@pytest.mark.parametrize(
+    ("l", "kwargs", "match"),
+    [(1, {}, "l must be an integer >= 2"), (4, {}, r"l must be a layer 2..L = 2..3"),
+     (3, {"Y": np.zeros((2, 3)), "a": "passes"}, r"Y must have shape \(n_L=1, m\)"),
+     (2, {"z": {2: np.zeros((2, 3))}}, r"z has no layer 3")],
+)  # fmt: skip
+def test_layer_graph_names_the_argument_that_does_not_fit(l, kwargs, match):
+    net, _, _, _, a, _ = passes((2, 2, 1))
+    if kwargs.get("a") == "passes":
+        kwargs["a"] = a
+    with pytest.raises(ValueError, match=match):
+        plot.layer_graph(net, l, **kwargs)
+
+
+def test_delta_norms_over_training_draws_one_line_per_layer():
+    history = [{2: 0.01, 3: 0.1, 4: 1.0}, {2: 0.02, 3: 0.2, 4: 0.5}, {2: 0.04, 3: 0.1, 4: 0.25}]
+    ax = plot.delta_norms(history)
+    assert [line.get_label() for line in ax.get_lines()] == ["$l = 2$", "$l = 3$", "$l = 4$"]
+    np.testing.assert_array_equal(line_data(ax, 0)[0], [1, 2, 3])
+    np.testing.assert_array_equal(line_data(ax, 0)[1], [0.01, 0.02, 0.04])
+    np.testing.assert_array_equal(line_data(ax, 2)[1], [1.0, 0.5, 0.25])
+    assert (ax.get_xlabel(), ax.get_yscale()) == ("iteration", "log")
+    assert ax.get_legend() is not None and "training" in ax.get_title()
+    relative = plot.delta_norms(history, relative=True, label="sigmoid")
+    np.testing.assert_allclose(line_data(relative, 0)[1], [0.01, 0.04, 0.16])
+    np.testing.assert_array_equal(line_data(relative, 2)[1], [1.0, 1.0, 1.0])
+    assert relative.get_lines()[0].get_label() == "sigmoid, $l = 2$"
+    assert "\\|\\delta^L\\|" in relative.get_ylabel()
+    one = plot.delta_norms({2: 0.5, 3: 1.0}, relative=True)
+    np.testing.assert_array_equal(line_data(one)[1], [0.5, 1.0])
+
+
+def test_delta_norms_over_training_collected_by_the_callback():
+    X, Y = data.xor()
+    net = bp.Network((2, 3, 3, 1), seed=0)
+    norms = []
+    bp.train(net, X, Y, alpha=0.5, max_iter=4, epsilon=0.0,
+             callback=lambda i, net, h: norms.append(plot.delta_norms_of(net, X, Y)))  # fmt: skip
+    ax = plot.delta_norms(norms)
+    assert len(ax.get_lines()) == 3 and line_data(ax, 0)[0].size == 4
+    np.testing.assert_array_equal(line_data(ax, 1)[1], [n[3] for n in norms])
+
+
+@pytest.mark.parametrize(
+    "norms", [[], [{2: 1.0}, {3: 1.0}], [{2: 1.0}, {2: np.nan}], [{2: 1.0}, [1.0]]]
+)
+def test_delta_norms_over_training_rejects_uneven_or_bad_norms(norms):
+    with pytest.raises(ValueError, match="norms"):
+        plot.delta_norms(norms)
+
+
+# --- Legibility: every figure bp.plot makes ------------------------------------------------
+
+
+def every_figure():
+    """One figure of each public drawing function, on its own new figure."""
+    net, X, Y, z, a, delta = passes((2, 3, 3, 1))
+    digits = bp.Network((64, 8, 10), seed=0)
+    Xd = np.random.default_rng(0).uniform(size=(64, 20))
+    return {
+        "loss_curve": lambda: plot.loss_curve([3.0, 2.0, 1.0], validation=[3.5, 2.5, 2.0]),
+        "decision_boundary": lambda: plot.decision_boundary(
+            net, X[:2], (Y > 0.5).astype(float), resolution=20
+        ),
+        "confusion_matrix": lambda: plot.confusion_matrix([0, 1, 2, 2], [0, 2, 2, 1]),
+        "misclassified": lambda: plot.misclassified(Xd, np.zeros(20, int), np.arange(20) % 3),
+        "first_layer_weights": lambda: plot.first_layer_weights(digits),
+        "delta_norms": lambda: plot.delta_norms([{2: 1.0, 3: 2.0}, {2: 0.5, 3: 1.0}]),
+        "network_diagram": lambda: plot.network_diagram(net, z=z, a=a, delta=delta),
+        "network_diagram, wide": lambda: plot.network_diagram(bp.Network((64, 64, 10), seed=0)),
+        "backward, deep": lambda: plot.network_diagram(
+            bp.Network((2, 3, 3, 3, 1), seed=0), direction="backward"
+        ),
+        "layer_graph": lambda: plot.layer_graph(net, 3, z=z, a=a, delta=delta, Y=Y),
+    }
+
+
+@pytest.mark.parametrize("name", list(every_figure()))
+def test_every_figure_is_legible_where_it_is_read(name):
+    before = dict(plt.rcParams)
+    ax = every_figure()[name]()
+    fig = ax.figure
+    assert dict(plt.rcParams) == before  # bp never changes the global style
+    assert fig.get_size_inches()[0] <= plot.MAX_WIDTH and fig.dpi == 100
+    axes = [a for a in fig.axes if a.get_label() != "<colorbar>"]
+    assert len(axes) <= 2
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", bbox_inches="tight")  # as the notebook's inline backend
+    width, _ = struct.unpack(">II", buffer.getvalue()[16:24])
+    assert width <= 700, f"{name}: {width} px wide"
+    small = [
+        (t.get_text(), t.get_fontsize())
+        for t in fig.findobj(matplotlib.text.Text)
+        if t.get_visible() and t.get_text().strip() and t.get_fontsize() < plot.MIN_FONT
+    ]
+    assert small == []
+    legend = ax.get_legend()
+    if legend is not None:
+        assert ax.bbox.contains(*legend.get_window_extent().p0)
+        assert ax.bbox.contains(*legend.get_window_extent().p1)
+
+
+def test_style_is_a_context_for_a_notebooks_own_figures():
+    with plot.style():
+        fig, _ = plt.subplots()
+        assert plt.rcParams["legend.fontsize"] >= plot.MIN_FONT
+    assert fig.get_size_inches()[0] <= plot.MAX_WIDTH and fig.dpi == 100
+    assert all(
+        size >= plot.MIN_FONT
+        for key, size in plot.STYLE.items()
+        if key.endswith("size") and key != "figure.figsize"
+    )
