@@ -19,7 +19,7 @@ gives its own figures the same look with ``with bp.plot.style():`` or
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -41,15 +41,18 @@ __all__ = [
     "MIN_FONT",
     "STYLE",
     "confusion_matrix",
+    "curves",
     "decision_boundary",
     "delta_norms",
     "delta_norms_of",
     "first_layer_weights",
+    "function_fit",
     "layer_graph",
     "loss_curve",
     "misclassified",
     "network_diagram",
     "number",
+    "panels",
     "style",
 ]
 
@@ -370,3 +373,143 @@ def _norms_table(name: str, moments: list, relative: bool) -> tuple[Array, Array
     if not np.all(np.isfinite(sizes) & (sizes > 0)):
         raise ValueError(f"{name} must hold finite norms ‖δ^l‖ > 0 for a log scale; got {sizes}")
     return layers, sizes / sizes[:, -1:] if relative else sizes
+
+
+@styled
+def panels(
+    n: int, height: float = 3.0, sharex: bool = False, sharey: bool = False
+) -> tuple[plt.Figure, list[Axes]]:
+    r"""A figure of ``n`` panels, two to a row, that a notebook stores at most 700 px wide.
+
+    It is ``MAX_WIDTH`` − 0.3 = 6.7 in wide at 100 dpi: Jupyter saves a figure
+    with a tight bounding box and 0.1 in of padding on each side, so the PNG
+    stays within 700 px even when a label reaches the figure's edge.
+    ``height`` is the height of one row in inches. With an odd ``n`` the last
+    row holds one panel and no empty frame. Returns the figure and its ``n``
+    Axes in reading order. Draw on them with this module's functions (or
+    inside ``style()``), so that text keeps at least 9 pt.
+    """
+    n = _checks.check_integer("n", n, 1)
+    if not height > 0:
+        raise ValueError(f"height must be > 0 inches; got {height}")
+    rows, cols = -(-n // 2), min(n, 2)
+    fig, grid = plt.subplots(
+        rows, cols, figsize=(MAX_WIDTH - 0.3, height * rows), squeeze=False,
+        sharex=sharex, sharey=sharey, layout="constrained",
+    )  # fmt: skip
+    axes = list(grid.ravel())
+    for extra in axes[n:]:
+        fig.delaxes(extra)
+    return fig, axes[:n]
+
+
+@styled
+def curves(
+    series: Mapping[str, object],
+    ax: Axes | None = None,
+    *,
+    xlabel: str = "iteration",
+    ylabel: str = "",
+    title: str | None = None,
+    log: str = "",
+    marker: str | None = None,
+    styles: Mapping[str, Mapping[str, object]] | None = None,
+    hlines: Mapping[str, float] | None = None,
+    vlines: Mapping[str, float] | None = None,
+    marks: Mapping[str, tuple[float, float]] | None = None,
+    legend: str | None = "best",
+) -> Axes:
+    r"""Named curves on one Axes, with a legend inside it: losses, steps, norms, outputs.
+
+    ``series`` maps a label to the values y (drawn at x = 1, 2, …, one per
+    iteration) or to a pair (x, y). ``log`` is "", "x", "y" or "xy": the axes
+    drawn on a log scale. ``marker`` marks every point; ``styles`` gives
+    matplotlib line options per label (colour, line style, width). ``hlines``
+    and ``vlines`` draw labelled reference lines at the given y or x (a
+    threshold ε, a best iteration); ``marks`` draws labelled single points
+    (x, y), such as where a stopping rule fired. ``legend`` places the legend
+    inside the Axes ("best", "lower left", …); ``None`` draws none.
+    """
+    if not series:
+        raise ValueError("series must map at least one label to its values")
+    if log not in ("", "x", "y", "xy"):
+        raise ValueError(f'log must be "", "x", "y" or "xy"; got {log!r}')
+    ax = _axes(ax)
+    for label, values in series.items():
+        x, y = _xy(label, values)
+        ax.plot(x, y, marker=marker, label=label, **dict((styles or {}).get(label, {})))
+    for dashes, lines, draw in (("--", hlines, ax.axhline), (":", vlines, ax.axvline)):
+        for i, (label, at) in enumerate((lines or {}).items()):
+            draw(at, color=f"{0.25 + 0.2 * i:.2f}", lw=1.2, ls=dashes, label=label)
+    for i, (label, (x, y)) in enumerate((marks or {}).items()):
+        ax.plot([x], [y], "osD^v<>"[i % 7], ms=8, mec="k", ls="none", label=label)
+    ax.set(xscale="log" if "x" in log else "linear", yscale="log" if "y" in log else "linear")
+    ax.set(xlabel=xlabel, ylabel=ylabel, title=title or "")
+    ax.grid(True, alpha=0.3)
+    if legend is not None:
+        ax.legend(loc=legend)
+    return ax
+
+
+def _xy(label: str, values) -> tuple[Array, Array]:
+    """The (x, y) of one curve: y alone is drawn at x = 1..len(y)."""
+    if isinstance(values, tuple) and len(values) == 2:
+        x, y = (np.asarray(v, dtype=float).ravel() for v in values)
+    else:
+        y = np.asarray(values, dtype=float).ravel()
+        x = np.arange(1, y.size + 1, dtype=float)
+    if y.size == 0 or x.shape != y.shape:
+        raise ValueError(
+            f"the curve {label!r} needs non-empty y and an x of the same length; "
+            f"got {x.size} x and {y.size} y"
+        )
+    return x, y
+
+
+@styled
+def function_fit(
+    net: Network,
+    X: Array,
+    Y: Array,
+    ax: Axes | None = None,
+    *,
+    X_val: Array | None = None,
+    Y_val: Array | None = None,
+    target: Callable[[Array], Array] | None = None,
+    title: str | None = None,
+    ylim: tuple[float, float] | None = None,
+    legend: bool = True,
+) -> Axes:
+    r"""A network with one input and one output drawn as the curve y = a^L(x), over its samples.
+
+    X, Y (1, m) are the training samples (dots); ``X_val``, ``Y_val`` other
+    samples (crosses); ``target`` the function the samples come from (dashed),
+    if known. The curve spans the samples' range of x.
+    """
+    if net.sizes[0] != 1 or net.sizes[-1] != 1:
+        raise ValueError(f"function_fit needs n_in = n_out = 1; got sizes {net.sizes}")
+    sets = [("training", X, Y)] + ([] if X_val is None else [("validation", X_val, Y_val)])
+    points = []
+    for name, Xs, Ys in sets:
+        Xs, Ys = np.asarray(Xs, dtype=float), np.asarray(Ys, dtype=float)
+        if Xs.ndim != 2 or Xs.shape[0] != 1 or Ys.shape != Xs.shape:
+            raise ValueError(
+                f"the {name} samples X and Y must both have shape (1, m); "
+                f"got {Xs.shape} and {Ys.shape}"
+            )
+        points.append((name, Xs[0], Ys[0]))
+    xs = np.concatenate([x for _, x, _ in points])
+    grid = np.linspace(xs.min(), xs.max(), 400)
+    ax = _axes(ax)
+    if target is not None:
+        ax.plot(grid, target(grid), "k--", label="target")
+    ax.plot(grid, predict(net, grid[np.newaxis, :])[0], color="C0", lw=2, label="network")
+    looks = ({"color": "C3", "marker": "o"}, {"color": "0.55", "marker": "x"})
+    for (name, x, y), look in zip(points, looks, strict=False):
+        ax.plot(x, y, ls="none", label=name, **look)
+    ax.set(xlabel="$x$", ylabel="$y$", title=title or "")
+    if ylim is not None:
+        ax.set_ylim(ylim)
+    if legend:
+        ax.legend()
+    return ax

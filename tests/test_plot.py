@@ -523,3 +523,122 @@ def test_style_is_a_context_for_a_notebooks_own_figures():
         for key, size in plot.STYLE.items()
         if key.endswith("size") and key != "figure.figsize"
     )
+
+
+def _png_width(fig) -> int:
+    """The width in pixels of the PNG that a notebook stores for ``fig`` (tight bounding box)."""
+    import io
+    import struct
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", bbox_inches="tight")
+    return struct.unpack(">I", buffer.getvalue()[16:20])[0]
+
+
+@pytest.mark.parametrize(("n", "rows", "cols"), [(1, 1, 1), (2, 1, 2), (3, 2, 2), (4, 2, 2)])
+def test_panels_puts_at_most_two_a_row_in_700_px(n, rows, cols):
+    fig, axes = plot.panels(n, height=2.5)
+    assert len(axes) == n and fig.axes == axes
+    assert tuple(fig.get_size_inches()) == (6.7, 2.5 * rows)
+    assert fig.dpi == 100
+    geometry = {ax.get_subplotspec().get_geometry()[:2] for ax in axes}
+    assert geometry == {(rows, cols)}
+    for ax in axes:
+        plot.curves({"J": [3.0, 2.0, 1.0]}, ax=ax)
+    assert _png_width(fig) <= 700
+
+
+def test_panels_rejects_bad_counts_and_heights():
+    with pytest.raises(ValueError, match="n"):
+        plot.panels(0)
+    with pytest.raises(ValueError, match="height"):
+        plot.panels(2, height=0)
+
+
+def _legend_labels(ax):
+    return [t.get_text() for t in ax.get_legend().get_texts()]
+
+
+def test_curves_draws_each_series_with_its_x():
+    ax = plot.curves({"one": [3.0, 2.0, 1.0], "two": ([10, 20], [5.0, 4.0])}, ylabel="$J$")
+    np.testing.assert_array_equal(line_data(ax, 0)[0], [1, 2, 3])
+    np.testing.assert_array_equal(line_data(ax, 0)[1], [3.0, 2.0, 1.0])
+    np.testing.assert_array_equal(line_data(ax, 1)[0], [10, 20])
+    assert _legend_labels(ax) == ["one", "two"]
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("iteration", "$J$")
+    assert (ax.get_xscale(), ax.get_yscale()) == ("linear", "linear")
+    assert len(plt.get_fignums()) == 1
+
+
+def test_curves_log_axes_styles_reference_lines_and_marks():
+    _, given = plt.subplots()
+    ax = plot.curves(
+        {"a": [1.0, 0.1], "b": [2.0, 0.2]},
+        ax=given,
+        log="xy",
+        marker="o",
+        styles={"b": {"ls": "--", "color": "C3"}},
+        hlines={"ε = 1e-3": 1e-3},
+        vlines={"best": 2},
+        marks={"stop fired": (2, 0.2)},
+    )
+    assert ax is given
+    assert (ax.get_xscale(), ax.get_yscale()) == ("log", "log")
+    a, b, eps, best, mark = ax.get_lines()
+    assert a.get_marker() == "o" and b.get_linestyle() == "--" and b.get_color() == "C3"
+    assert set(eps.get_ydata()) == {1e-3} and set(best.get_xdata()) == {2}
+    assert (list(mark.get_xdata()), list(mark.get_ydata())) == ([2], [0.2])
+    assert _legend_labels(ax) == ["a", "b", "ε = 1e-3", "best", "stop fired"]
+    assert ax.get_legend()._loc == 0  # "best"
+    assert plot.curves({"a": [1.0, 2.0]}, legend="lower left").get_legend()._loc == 3
+    assert plot.curves({"a": [1.0, 2.0]}, legend=None).get_legend() is None
+
+
+def test_curves_text_is_at_least_9_pt_and_the_legend_inside():
+    ax = plot.curves({"a": [1.0, 2.0], "b": [2.0, 1.0]}, title="t", ylabel="y")
+    ax.figure.canvas.draw()
+    texts = [*ax.get_legend().get_texts(), ax.title, ax.xaxis.label, ax.yaxis.label]
+    texts += ax.get_xticklabels() + ax.get_yticklabels()
+    assert min(t.get_fontsize() for t in texts) >= 9
+    box = ax.get_legend().get_window_extent()
+    frame = ax.get_window_extent()
+    assert frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1
+
+
+@pytest.mark.parametrize(
+    ("series", "log", "match"),
+    [({}, "", "at least one"), ({"a": [1.0]}, "z", "log"), ({"a": ([1, 2], [1.0])}, "", "'a'")],
+)
+def test_curves_rejects_bad_input(series, log, match):
+    with pytest.raises(ValueError, match=match):
+        plot.curves(series, log=log)
+
+
+def test_function_fit_draws_the_network_over_its_samples():
+    net = bp.Network((1, 1), "identity", output_activation="identity", seed=0)
+    net.W[2][:] = 2.0
+    net.b[2][:] = 1.0  # a^L(x) = 2x + 1
+    X, Y = np.array([[-1.0, 0.0, 3.0]]), np.array([[-1.0, 1.0, 7.0]])
+    X_val, Y_val = np.array([[4.0]]), np.array([[9.0]])
+    ax = plot.function_fit(net, X, Y, X_val=X_val, Y_val=Y_val, target=np.sin, ylim=(-2, 9))
+    target, curve, training, validation = ax.get_lines()
+    x, y = curve.get_xdata(), curve.get_ydata()
+    assert (x.min(), x.max()) == (-1.0, 4.0)  # the range of all samples
+    np.testing.assert_allclose(y, 2 * x + 1)
+    np.testing.assert_allclose(target.get_ydata(), np.sin(target.get_xdata()))
+    np.testing.assert_array_equal(training.get_xdata(), X[0])
+    np.testing.assert_array_equal(validation.get_ydata(), Y_val[0])
+    assert _legend_labels(ax) == ["target", "network", "training", "validation"]
+    assert ax.get_ylim() == (-2, 9)
+    assert plot.function_fit(net, X, Y, legend=False).get_legend() is None
+
+
+def test_function_fit_needs_one_input_one_output_and_row_samples():
+    with pytest.raises(ValueError, match="n_in = n_out = 1"):
+        plot.function_fit(bp.Network((2, 1), seed=0), np.zeros((2, 3)), np.zeros((1, 3)))
+    net = bp.Network((1, 1), seed=0)
+    with pytest.raises(ValueError, match=r"\(1, m\)"):
+        plot.function_fit(net, np.zeros((3, 1)), np.zeros((3, 1)))
+
+
+# --- Drawings of the network (bp.diagrams, re-exported by bp.plot) -------------------------
