@@ -513,3 +513,33 @@ def function_fit(
     if legend:
         ax.legend()
     return ax
+
+
+@styled
+def images(
+    X: Array,
+    captions: Sequence[str] | None = None,
+    shape: tuple[int, int] = (8, 8),
+    n: int | None = None,
+    ax: Axes | None = None,
+    title: str | None = None,
+) -> Axes:
+    r"""The first ``n`` columns of X (n_in, m) as a grid of images, ink dark on white.
+
+    Each image is a column of X reshaped to ``shape``, read row by row. One
+    caption per image (its label, say) is written above it; ``captions`` may
+    be longer than ``n``, and ``None`` writes none. All images share one grey
+    scale.
+    """
+    X = _images("X", X, shape)
+    count = X.shape[1] if n is None else min(_checks.check_integer("n", n, 1), X.shape[1])
+    words = [""] * count if captions is None else [str(c) for c in captions]
+    if len(words) < count:
+        raise ValueError(f"captions must give one caption per image, {count}; got {len(words)}")
+    ax = _axes(ax)
+    _tile(ax, X[:, :count], shape, words[:count], cmap="gray_r")
+    ax.set_title(title or "")
+    return ax
+
+
+__all__ += ["images"]

@@ -642,3 +642,25 @@ def test_function_fit_needs_one_input_one_output_and_row_samples():
 
 
 # --- Drawings of the network (bp.diagrams, re-exported by bp.plot) -------------------------
+
+
+def test_images_shows_the_first_n_columns_with_their_captions():
+    X = np.arange(36.0).reshape(6, 6).T  # six 2×3 images, column i is image i
+    ax = plot.images(X, ["a", "b", "c", "d", "e", "f"], shape=(2, 3), n=4, title="four")
+    shown = tiles(ax, (2, 3))
+    assert list(shown) == ["a", "b", "c", "d"]
+    for i, caption in enumerate("abcd"):
+        np.testing.assert_array_equal(shown[caption], X[:, i].reshape(2, 3))
+    assert ax.get_title() == "four" and len(ax.get_images()) == 1
+    sizes = [t.get_fontsize() for t in ax.figure.findobj(matplotlib.text.Text) if t.get_text()]
+    assert _png_width(ax.figure) <= 700 and min(sizes) >= plot.MIN_FONT
+    assert len(plot.images(X, shape=(3, 2)).texts) == 6  # every column, blank captions
+    assert all(t.get_text() == "" for t in plot.images(X, shape=(3, 2)).texts)
+
+
+def test_images_rejects_short_captions_and_wrong_shapes():
+    X = np.ones((4, 3))
+    with pytest.raises(ValueError, match="one caption per image, 3; got 2"):
+        plot.images(X, ["0", "1"], shape=(2, 2))
+    with pytest.raises(ValueError, match=r"image of shape \(8, 8\)"):
+        plot.images(X)
