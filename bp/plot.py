@@ -20,6 +20,7 @@ gives its own figures the same look with ``with bp.plot.style():`` or
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -437,17 +438,18 @@ def curves(
     ax = _axes(ax)
     for label, values in series.items():
         x, y = _xy(label, values)
-        ax.plot(x, y, marker=marker, label=label, **dict((styles or {}).get(label, {})))
+        look: dict[str, Any] = dict((styles or {}).get(label, {}))
+        ax.plot(x, y, marker=marker, label=label, **look)
     for dashes, lines, draw in (("--", hlines, ax.axhline), (":", vlines, ax.axvline)):
         for i, (label, at) in enumerate((lines or {}).items()):
             draw(at, color=f"{0.25 + 0.2 * i:.2f}", lw=1.2, ls=dashes, label=label)
-    for i, (label, (x, y)) in enumerate((marks or {}).items()):
-        ax.plot([x], [y], "osD^v<>"[i % 7], ms=8, mec="k", ls="none", label=label)
+    for i, (label, point) in enumerate((marks or {}).items()):
+        ax.plot([point[0]], [point[1]], "osD^v<>"[i % 7], ms=8, mec="k", ls="none", label=label)
     ax.set(xscale="log" if "x" in log else "linear", yscale="log" if "y" in log else "linear")
     ax.set(xlabel=xlabel, ylabel=ylabel, title=title or "")
     ax.grid(True, alpha=0.3)
     if legend is not None:
-        ax.legend(loc=legend)
+        ax.legend(loc=legend)  # type: ignore[call-overload]  # any of matplotlib's places
     return ax
 
 
@@ -504,7 +506,10 @@ def function_fit(
     if target is not None:
         ax.plot(grid, target(grid), "k--", label="target")
     ax.plot(grid, predict(net, grid[np.newaxis, :])[0], color="C0", lw=2, label="network")
-    looks = ({"color": "C3", "marker": "o"}, {"color": "0.55", "marker": "x"})
+    looks: tuple[dict[str, Any], ...] = (
+        {"color": "C3", "marker": "o"},
+        {"color": "0.55", "marker": "x"},
+    )
     for (name, x, y), look in zip(points, looks, strict=False):
         ax.plot(x, y, ls="none", label=name, **look)
     ax.set(xlabel="$x$", ylabel="$y$", title=title or "")
@@ -513,6 +518,92 @@ def function_fit(
     if legend:
         ax.legend()
     return ax
+
+
+@styled
+def activation_curves(
+    names: Sequence[str] | None = None,
+    z: Array | None = None,
+    *,
+    ylim: tuple[float, float] = (-1.2, 2.2),
+) -> plt.Figure:
+    r"""σ(z) and σ'(z) of bp's activations, one panel each, two panels a row.
+
+    ``names``: keys of ``bp.ACTIVATIONS`` (default: all of them, in its order);
+    ``z``: the grid (default 401 points from −5 to 5). σ is the solid line, σ'
+    the dashed one; where σ' jumps (relu's step at 0) the dashed line is broken
+    there instead of drawn as a vertical stroke. A jump is a step between
+    neighbouring grid points larger than 0.05 and than 20 times the median step.
+    Returns the Figure (``panels``: at most 700 px wide); its panels are ``fig.axes``.
+    """
+    from bp.activations import ACTIVATIONS
+
+    names = list(ACTIVATIONS) if names is None else list(names)
+    if not names:
+        raise ValueError("activation_curves needs at least one activation name")
+    unknown = [n for n in names if n not in ACTIVATIONS]
+    if unknown:
+        raise ValueError(f"unknown activation {unknown[0]!r}; bp has {sorted(ACTIVATIONS)}")
+    z = np.linspace(-5.0, 5.0, 401) if z is None else np.asarray(z, dtype=float).ravel()
+    if z.size < 2:
+        raise ValueError(f"z must hold at least two points; got {z.size}")
+    fig, axes = panels(len(names), 2.3)
+    for i, (ax, name) in enumerate(zip(axes, names, strict=True)):
+        act = ACTIVATIONS[name]
+        ax.plot(z, act.sigma(z), label="σ(z)")
+        slope = np.array(act.sigma_prime(z), dtype=float)
+        steps = np.abs(np.diff(slope))
+        slope[1:][steps > max(0.05, 20 * float(np.median(steps)))] = np.nan
+        ax.plot(z, slope, "--", label="σ'(z)")
+        ax.axhline(0, color="grey", lw=0.5)
+        ax.axvline(0, color="grey", lw=0.5)
+        ax.set(title=name, ylim=ylim)
+        if i >= len(names) - 2:
+            ax.set_xlabel("$z$")
+    axes[0].legend(loc="upper left")
+    return fig
+
+
+@styled
+def layer_histograms(
+    values: Mapping[str, Mapping[int, Array]],
+    layers: Sequence[int] | None = None,
+    *,
+    bins: int = 40,
+    value_range: tuple[float, float] = (0.0, 1.0),
+    xlabel: str = r"activation $a = \sigma(z)$",
+) -> plt.Figure:
+    r"""Histograms of a quantity per layer (a^l, z^l, δ^l) for one or more runs.
+
+    ``values`` maps a run's label to its arrays by layer, e.g. ``{"bp": a}``
+    with ``z, a = bp.forward(net, X)``: one panel per run, two panels a row.
+    In a panel each layer of ``layers`` (default: all the run's layers but 1,
+    the input) is one histogram of all its entries, every sample and unit
+    pooled, over ``value_range`` in ``bins`` bins; the layers are stacked from
+    the first at the top, each scaled to its own tallest bar, so their shapes
+    compare and their counts do not. Returns the Figure (``panels``: at most 700 px wide).
+    """
+    if not values:
+        raise ValueError("layer_histograms needs at least one run of values")
+    bins = _checks.check_integer("bins", bins, 1)
+    fig, axes = panels(len(values), 2.8)
+    edges = np.linspace(value_range[0], value_range[1], bins + 1)
+    for i, (ax, (label, run)) in enumerate(zip(axes, values.items(), strict=True)):
+        shown = [l for l in sorted(run) if l != 1] if layers is None else list(layers)
+        missing = [l for l in shown if l not in run]
+        if not shown or missing:
+            raise ValueError(f"run {label!r} has layers {sorted(run)}; asked for {shown}")
+        for row, l in enumerate(shown):
+            counts, _ = np.histogram(np.asarray(run[l], dtype=float).ravel(), bins=edges)
+            base = len(shown) - 1 - row
+            height = 0.85 * counts / max(int(counts.max()), 1)
+            ax.stairs(base + height, edges, baseline=base, fill=True, color=f"C{i}", alpha=0.8)
+        ax.set_yticks(range(len(shown)), [f"$l = {l}$" for l in reversed(shown)])
+        ax.set(title=label, xlabel=xlabel, ylim=(-0.1, len(shown)))
+    return fig
+
+
+__all__ += ["activation_curves", "layer_histograms"]
 
 
 @styled

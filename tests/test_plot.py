@@ -245,6 +245,122 @@ def test_loss_curve_takes_the_validation_loss_of_a_history():
     assert len(plot.loss_curve(bp.History(loss=[1.0], iterations=1)).get_lines()) == 1
 
 
+def _png_width(fig) -> int:
+    """The width in pixels of the PNG that a notebook stores for ``fig`` (tight bounding box)."""
+    import io
+    import struct
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", bbox_inches="tight")
+    return struct.unpack(">I", buffer.getvalue()[16:20])[0]
+
+
+@pytest.mark.parametrize(("n", "rows", "cols"), [(1, 1, 1), (2, 1, 2), (3, 2, 2), (4, 2, 2)])
+def test_panels_puts_at_most_two_a_row_in_700_px(n, rows, cols):
+    fig, axes = plot.panels(n, height=2.5)
+    assert len(axes) == n and fig.axes == axes
+    assert tuple(fig.get_size_inches()) == (6.7, 2.5 * rows)
+    assert fig.dpi == 100
+    geometry = {ax.get_subplotspec().get_geometry()[:2] for ax in axes}
+    assert geometry == {(rows, cols)}
+    for ax in axes:
+        plot.curves({"J": [3.0, 2.0, 1.0]}, ax=ax)
+    assert _png_width(fig) <= 700
+
+
+def test_panels_rejects_bad_counts_and_heights():
+    with pytest.raises(ValueError, match="n"):
+        plot.panels(0)
+    with pytest.raises(ValueError, match="height"):
+        plot.panels(2, height=0)
+
+
+def _legend_labels(ax):
+    return [t.get_text() for t in ax.get_legend().get_texts()]
+
+
+def test_curves_draws_each_series_with_its_x():
+    ax = plot.curves({"one": [3.0, 2.0, 1.0], "two": ([10, 20], [5.0, 4.0])}, ylabel="$J$")
+    np.testing.assert_array_equal(line_data(ax, 0)[0], [1, 2, 3])
+    np.testing.assert_array_equal(line_data(ax, 0)[1], [3.0, 2.0, 1.0])
+    np.testing.assert_array_equal(line_data(ax, 1)[0], [10, 20])
+    assert _legend_labels(ax) == ["one", "two"]
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("iteration", "$J$")
+    assert (ax.get_xscale(), ax.get_yscale()) == ("linear", "linear")
+    assert len(plt.get_fignums()) == 1
+
+
+def test_curves_log_axes_styles_reference_lines_and_marks():
+    _, given = plt.subplots()
+    ax = plot.curves(
+        {"a": [1.0, 0.1], "b": [2.0, 0.2]},
+        ax=given,
+        log="xy",
+        marker="o",
+        styles={"b": {"ls": "--", "color": "C3"}},
+        hlines={"ε = 1e-3": 1e-3},
+        vlines={"best": 2},
+        marks={"stop fired": (2, 0.2)},
+    )
+    assert ax is given
+    assert (ax.get_xscale(), ax.get_yscale()) == ("log", "log")
+    a, b, eps, best, mark = ax.get_lines()
+    assert a.get_marker() == "o" and b.get_linestyle() == "--" and b.get_color() == "C3"
+    assert set(eps.get_ydata()) == {1e-3} and set(best.get_xdata()) == {2}
+    assert (list(mark.get_xdata()), list(mark.get_ydata())) == ([2], [0.2])
+    assert _legend_labels(ax) == ["a", "b", "ε = 1e-3", "best", "stop fired"]
+    assert ax.get_legend()._loc == 0  # "best"
+    assert plot.curves({"a": [1.0, 2.0]}, legend="lower left").get_legend()._loc == 3
+    assert plot.curves({"a": [1.0, 2.0]}, legend=None).get_legend() is None
+
+
+def test_curves_text_is_at_least_9_pt_and_the_legend_inside():
+    ax = plot.curves({"a": [1.0, 2.0], "b": [2.0, 1.0]}, title="t", ylabel="y")
+    ax.figure.canvas.draw()
+    texts = [*ax.get_legend().get_texts(), ax.title, ax.xaxis.label, ax.yaxis.label]
+    texts += ax.get_xticklabels() + ax.get_yticklabels()
+    assert min(t.get_fontsize() for t in texts) >= 9
+    box = ax.get_legend().get_window_extent()
+    frame = ax.get_window_extent()
+    assert frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1
+
+
+@pytest.mark.parametrize(
+    ("series", "log", "match"),
+    [({}, "", "at least one"), ({"a": [1.0]}, "z", "log"), ({"a": ([1, 2], [1.0])}, "", "'a'")],
+)
+def test_curves_rejects_bad_input(series, log, match):
+    with pytest.raises(ValueError, match=match):
+        plot.curves(series, log=log)
+
+
+def test_function_fit_draws_the_network_over_its_samples():
+    net = bp.Network((1, 1), "identity", output_activation="identity", seed=0)
+    net.W[2][:] = 2.0
+    net.b[2][:] = 1.0  # a^L(x) = 2x + 1
+    X, Y = np.array([[-1.0, 0.0, 3.0]]), np.array([[-1.0, 1.0, 7.0]])
+    X_val, Y_val = np.array([[4.0]]), np.array([[9.0]])
+    ax = plot.function_fit(net, X, Y, X_val=X_val, Y_val=Y_val, target=np.sin, ylim=(-2, 9))
+    target, curve, training, validation = ax.get_lines()
+    x, y = curve.get_xdata(), curve.get_ydata()
+    assert (x.min(), x.max()) == (-1.0, 4.0)  # the range of all samples
+    np.testing.assert_allclose(y, 2 * x + 1)
+    np.testing.assert_allclose(target.get_ydata(), np.sin(target.get_xdata()))
+    np.testing.assert_array_equal(training.get_xdata(), X[0])
+    np.testing.assert_array_equal(validation.get_ydata(), Y_val[0])
+    assert _legend_labels(ax) == ["target", "network", "training", "validation"]
+    assert ax.get_ylim() == (-2, 9)
+    assert plot.function_fit(net, X, Y, legend=False).get_legend() is None
+
+
+def test_function_fit_needs_one_input_one_output_and_row_samples():
+    with pytest.raises(ValueError, match="n_in = n_out = 1"):
+        plot.function_fit(bp.Network((2, 1), seed=0), np.zeros((2, 3)), np.zeros((1, 3)))
+    net = bp.Network((1, 1), seed=0)
+    with pytest.raises(ValueError, match=r"\(1, m\)"):
+        plot.function_fit(net, np.zeros((3, 1)), np.zeros((3, 1)))
+
+
 # --- Drawings of the network (bp.diagrams, re-exported by bp.plot) -------------------------
 
 
@@ -525,123 +641,56 @@ def test_style_is_a_context_for_a_notebooks_own_figures():
     )
 
 
-def _png_width(fig) -> int:
-    """The width in pixels of the PNG that a notebook stores for ``fig`` (tight bounding box)."""
-    import io
-    import struct
-
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", bbox_inches="tight")
-    return struct.unpack(">I", buffer.getvalue()[16:20])[0]
+def _font_sizes(fig) -> list[float]:
+    return [t.get_fontsize() for t in fig.findobj(matplotlib.text.Text) if t.get_text()]
 
 
-@pytest.mark.parametrize(("n", "rows", "cols"), [(1, 1, 1), (2, 1, 2), (3, 2, 2), (4, 2, 2)])
-def test_panels_puts_at_most_two_a_row_in_700_px(n, rows, cols):
-    fig, axes = plot.panels(n, height=2.5)
-    assert len(axes) == n and fig.axes == axes
-    assert tuple(fig.get_size_inches()) == (6.7, 2.5 * rows)
-    assert fig.dpi == 100
-    geometry = {ax.get_subplotspec().get_geometry()[:2] for ax in axes}
-    assert geometry == {(rows, cols)}
-    for ax in axes:
-        plot.curves({"J": [3.0, 2.0, 1.0]}, ax=ax)
-    assert _png_width(fig) <= 700
+def test_activation_curves_two_panels_a_row_sigma_solid_and_sigma_prime_dashed():
+    fig = plot.activation_curves()
+    shown = fig.axes
+    assert [ax.get_title() for ax in shown] == list(bp.ACTIVATIONS)
+    assert max(ax.get_subplotspec().colspan.stop for ax in shown) == 2
+    assert _png_width(fig) <= 700 and min(_font_sizes(fig)) >= plot.MIN_FONT
+    z = np.linspace(-5, 5, 401)
+    sigmoid = shown[0]
+    np.testing.assert_allclose(line_data(sigmoid, 0)[1], bp.activations.sigmoid(z))
+    np.testing.assert_allclose(line_data(sigmoid, 1)[1], bp.activations.sigmoid_prime(z))
+    assert line_data(sigmoid, 1)[1].size == 401 and not np.isnan(line_data(sigmoid, 1)[1]).any()
+    relu_prime = line_data(shown[2], 1)[1]
+    assert np.isnan(relu_prime).sum() == 1 and line_data(shown[2], 1)[0][np.isnan(relu_prime)] > 0
+    assert set(relu_prime[~np.isnan(relu_prime)]) == {0.0, 1.0}
 
 
-def test_panels_rejects_bad_counts_and_heights():
-    with pytest.raises(ValueError, match="n"):
-        plot.panels(0)
-    with pytest.raises(ValueError, match="height"):
-        plot.panels(2, height=0)
+def test_activation_curves_of_one_activation_and_bad_names():
+    fig = plot.activation_curves(["tanh"], z=np.linspace(-1, 1, 5))
+    assert len(fig.axes) == 1 and fig.axes[0].get_title() == "tanh"
+    with pytest.raises(ValueError, match="unknown activation 'swish'"):
+        plot.activation_curves(["sigmoid", "swish"])
+    with pytest.raises(ValueError, match="at least one"):
+        plot.activation_curves([])
 
 
-def _legend_labels(ax):
-    return [t.get_text() for t in ax.get_legend().get_texts()]
+def test_layer_histograms_one_panel_per_run_one_histogram_per_layer():
+    a_one = {1: np.zeros((2, 3)), 2: np.full((4, 5), 0.25), 3: np.array([[0.1, 0.9, 0.9]])}
+    a_two = {2: np.full((4, 5), 0.75), 3: np.full((1, 3), 0.5)}
+    fig = plot.layer_histograms({"one": a_one, "two": a_two}, bins=4)
+    assert [ax.get_title() for ax in fig.axes] == ["one", "two"]
+    assert _png_width(fig) <= 700 and min(_font_sizes(fig)) >= plot.MIN_FONT
+    first = fig.axes[0]
+    assert [t.get_text() for t in first.get_yticklabels()] == ["$l = 3$", "$l = 2$"]
+    layer2, layer3 = (p.get_data() for p in first.patches)
+    # layer 2 (top row, base 1): every entry 0.25 falls in bin [0.25, 0.5), scaled to 0.85
+    np.testing.assert_allclose(layer2.values, [1.0, 1.85, 1.0, 1.0])
+    # layer 3 (bottom row, base 0): one entry in the first bin, two in the last
+    np.testing.assert_allclose(layer3.values, [0.425, 0.0, 0.0, 0.85])
+    np.testing.assert_allclose(layer3.edges, [0.0, 0.25, 0.5, 0.75, 1.0])
 
 
-def test_curves_draws_each_series_with_its_x():
-    ax = plot.curves({"one": [3.0, 2.0, 1.0], "two": ([10, 20], [5.0, 4.0])}, ylabel="$J$")
-    np.testing.assert_array_equal(line_data(ax, 0)[0], [1, 2, 3])
-    np.testing.assert_array_equal(line_data(ax, 0)[1], [3.0, 2.0, 1.0])
-    np.testing.assert_array_equal(line_data(ax, 1)[0], [10, 20])
-    assert _legend_labels(ax) == ["one", "two"]
-    assert (ax.get_xlabel(), ax.get_ylabel()) == ("iteration", "$J$")
-    assert (ax.get_xscale(), ax.get_yscale()) == ("linear", "linear")
-    assert len(plt.get_fignums()) == 1
-
-
-def test_curves_log_axes_styles_reference_lines_and_marks():
-    _, given = plt.subplots()
-    ax = plot.curves(
-        {"a": [1.0, 0.1], "b": [2.0, 0.2]},
-        ax=given,
-        log="xy",
-        marker="o",
-        styles={"b": {"ls": "--", "color": "C3"}},
-        hlines={"ε = 1e-3": 1e-3},
-        vlines={"best": 2},
-        marks={"stop fired": (2, 0.2)},
-    )
-    assert ax is given
-    assert (ax.get_xscale(), ax.get_yscale()) == ("log", "log")
-    a, b, eps, best, mark = ax.get_lines()
-    assert a.get_marker() == "o" and b.get_linestyle() == "--" and b.get_color() == "C3"
-    assert set(eps.get_ydata()) == {1e-3} and set(best.get_xdata()) == {2}
-    assert (list(mark.get_xdata()), list(mark.get_ydata())) == ([2], [0.2])
-    assert _legend_labels(ax) == ["a", "b", "ε = 1e-3", "best", "stop fired"]
-    assert ax.get_legend()._loc == 0  # "best"
-    assert plot.curves({"a": [1.0, 2.0]}, legend="lower left").get_legend()._loc == 3
-    assert plot.curves({"a": [1.0, 2.0]}, legend=None).get_legend() is None
-
-
-def test_curves_text_is_at_least_9_pt_and_the_legend_inside():
-    ax = plot.curves({"a": [1.0, 2.0], "b": [2.0, 1.0]}, title="t", ylabel="y")
-    ax.figure.canvas.draw()
-    texts = [*ax.get_legend().get_texts(), ax.title, ax.xaxis.label, ax.yaxis.label]
-    texts += ax.get_xticklabels() + ax.get_yticklabels()
-    assert min(t.get_fontsize() for t in texts) >= 9
-    box = ax.get_legend().get_window_extent()
-    frame = ax.get_window_extent()
-    assert frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1
-
-
-@pytest.mark.parametrize(
-    ("series", "log", "match"),
-    [({}, "", "at least one"), ({"a": [1.0]}, "z", "log"), ({"a": ([1, 2], [1.0])}, "", "'a'")],
-)
-def test_curves_rejects_bad_input(series, log, match):
-    with pytest.raises(ValueError, match=match):
-        plot.curves(series, log=log)
-
-
-def test_function_fit_draws_the_network_over_its_samples():
-    net = bp.Network((1, 1), "identity", output_activation="identity", seed=0)
-    net.W[2][:] = 2.0
-    net.b[2][:] = 1.0  # a^L(x) = 2x + 1
-    X, Y = np.array([[-1.0, 0.0, 3.0]]), np.array([[-1.0, 1.0, 7.0]])
-    X_val, Y_val = np.array([[4.0]]), np.array([[9.0]])
-    ax = plot.function_fit(net, X, Y, X_val=X_val, Y_val=Y_val, target=np.sin, ylim=(-2, 9))
-    target, curve, training, validation = ax.get_lines()
-    x, y = curve.get_xdata(), curve.get_ydata()
-    assert (x.min(), x.max()) == (-1.0, 4.0)  # the range of all samples
-    np.testing.assert_allclose(y, 2 * x + 1)
-    np.testing.assert_allclose(target.get_ydata(), np.sin(target.get_xdata()))
-    np.testing.assert_array_equal(training.get_xdata(), X[0])
-    np.testing.assert_array_equal(validation.get_ydata(), Y_val[0])
-    assert _legend_labels(ax) == ["target", "network", "training", "validation"]
-    assert ax.get_ylim() == (-2, 9)
-    assert plot.function_fit(net, X, Y, legend=False).get_legend() is None
-
-
-def test_function_fit_needs_one_input_one_output_and_row_samples():
-    with pytest.raises(ValueError, match="n_in = n_out = 1"):
-        plot.function_fit(bp.Network((2, 1), seed=0), np.zeros((2, 3)), np.zeros((1, 3)))
-    net = bp.Network((1, 1), seed=0)
-    with pytest.raises(ValueError, match=r"\(1, m\)"):
-        plot.function_fit(net, np.zeros((3, 1)), np.zeros((3, 1)))
-
-
-# --- Drawings of the network (bp.diagrams, re-exported by bp.plot) -------------------------
+def test_layer_histograms_rejects_no_runs_and_missing_layers():
+    with pytest.raises(ValueError, match="at least one run"):
+        plot.layer_histograms({})
+    with pytest.raises(ValueError, match="asked for"):
+        plot.layer_histograms({"run": {2: np.ones((1, 1))}}, layers=[2, 3])
 
 
 def test_images_shows_the_first_n_columns_with_their_captions():
