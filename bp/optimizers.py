@@ -6,7 +6,7 @@ The document's rule is plain gradient descent, W^l ← W^l − α ∂J/∂W^l
     momentum:  v ← β v + g,               W ← W − α v
     Nesterov:  v ← β v + g,               W ← W − α (g + β v)
     Adam:      m ← β₁ m + (1 − β₁) g,     v ← β₂ v + (1 − β₂) g²,
-               W ← W − α m̂ / (√v̂ + ε̂),   m̂ = m / (1 − β₁^t),  v̂ = v / (1 − β₂^t)
+               W ← W − α m̂ / (√v̂ + ε),    m̂ = m / (1 − β₁^t),  v̂ = v / (1 − β₂^t)
 
 with g = ∂J/∂W^l (the same for b^l). These are PyTorch's ``torch.optim.SGD``
 (``momentum=β``, ``dampening=0``, ``nesterov``) and ``torch.optim.Adam``, so that
@@ -99,7 +99,7 @@ def adam_update(
     beta2: float,
     eps: float,
 ) -> None:
-    r"""Adam, in place: m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g², W ← W − α m̂/(√v̂ + ε̂)."""
+    r"""Adam, in place: m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g², W ← W − α m̂/(√v̂ + ε)."""
     t = state.step
     m, v = state.slots["m"], state.slots["v"]
     for l in range(2, net.L + 1):
@@ -108,7 +108,7 @@ def adam_update(
             m[key][l] += (1 - beta1) * (g - m[key][l])
             v[key][l] *= beta2
             v[key][l] += (1 - beta2) * g * g
-            # W ← W − α m̂ / (√v̂ + ε̂), with m̂ = m / (1 − β₁^t) and v̂ = v / (1 − β₂^t)
+            # W ← W − α m̂ / (√v̂ + ε), with m̂ = m / (1 − β₁^t) and v̂ = v / (1 − β₂^t)
             v_hat_sqrt = np.sqrt(v[key][l]) / np.sqrt(1 - beta2**t)
             P -= (alpha / (1 - beta1**t)) * m[key][l] / (v_hat_sqrt + eps)
 

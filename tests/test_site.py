@@ -513,3 +513,40 @@ def test_screenshots_saved(visits):
     for name in SCREENSHOT_PAGES:
         shot = SCREENSHOTS / name
         assert shot.is_file() and shot.stat().st_size > 10_000, shot
+
+
+FIGURE_SCRIPT = """async () => {
+  for (const img of document.images) img.loading = "eager";
+  await Promise.all([...document.images].map(i => i.decode().catch(() => null)));
+  return [...document.querySelectorAll("article .cell_output img")].map((img, i) => ({
+    n: i + 1, natural: img.naturalWidth, shown: img.getBoundingClientRect().width,
+  }));
+}"""
+
+
+def test_figures_are_shown_at_their_natural_width(chromium, server):
+    """At 1280×800, every figure a notebook page shows (an image in a cell's output) is drawn
+    at 90 % of its natural width or more: its text keeps the size it was drawn at. A figure of
+    at most 700 px (tests/test_figures.py) fits the text column (about 688 px) at 98 % or
+    more; a wider one is shrunk to the column, and its text with it."""
+    from playwright.sync_api import sync_playwright
+
+    pages = [_page(notebook) for notebook in EDITIONS]
+    shrunk, figures = {}, 0
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1280, "height": 800})
+        for path in pages:
+            page = context.new_page()
+            page.goto(server + path, wait_until="load")
+            for image in page.evaluate(FIGURE_SCRIPT):
+                figures += 1
+                if image["natural"] and image["shown"] < 0.9 * image["natural"]:
+                    shrunk.setdefault(path, []).append(
+                        f"figure {image['n']}: {image['shown']:.0f} of {image['natural']} px "
+                        f"({image['shown'] / image['natural']:.0%})"
+                    )
+            page.close()
+        browser.close()
+    assert figures, "no figure found on any notebook page (selector: article .cell_output img)"
+    assert not shrunk, "figures shown below 90 % of their natural width (make them ≤ 700 px)"
