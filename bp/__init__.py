@@ -36,7 +36,7 @@ from bp.reference import train_per_sample
 from bp.torch_bridge import from_torch, to_torch
 from bp.training import History, TrainingDiverged, max_change, train
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 
 __all__ = [
     "ACTIVATIONS",
