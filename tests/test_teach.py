@@ -26,6 +26,7 @@ import pytest
 import bp.exercises
 from bp.teach import build_course
 from bp.teach.assignment import CODE_STUB, solution_bodies, source_notebook
+from bp.teach.cli import main
 from bp.teach.summary import CORRECT, NOT_HANDED_IN, UNKNOWN, class_report
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -118,6 +119,18 @@ def test_build_refuses_a_course_it_would_overwrite_and_an_empty_exercises_folder
     build_course(tmp_path / "c", release=False, force=True)
     with pytest.raises(FileNotFoundError, match="exercises="):
         build_course(tmp_path / "d", release=False, exercises=tmp_path)
+
+
+def test_the_command_line_names_what_it_cannot_use(tmp_path, capsys):
+    assert main(["report", str(tmp_path)]) == 1
+    assert f"course={str(tmp_path)!r} has no gradebook.db" in capsys.readouterr().err
+    assert main(["build", "--source-only", "--exercises", str(tmp_path), str(tmp_path)]) == 1
+    assert "exercises=" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exited:
+        main(["build", "--lang", "fr", str(tmp_path)])
+    assert exited.value.code == 2
+    assert main(["build", "--source-only", str(tmp_path / "c")]) == 0
+    assert (tmp_path / "c" / "source" / A / "02_loss.ipynb").is_file()
 
 
 # ---------------------------------------------------------------- the class, graded by nbgrader

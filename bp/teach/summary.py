@@ -94,6 +94,8 @@ class ClassReport:
             lines.append(f"Points: {scores}")
         for student, why in self.ungraded:
             lines.append(f"Not graded: {student} ({why})")
+        if not graded:
+            return "\n".join([*lines, "No submission has been autograded yet."])
         lines += ["", "Mistakes per step (students who made each, most common first):"]
         for step in bp.exercises.steps():
             rows = self.counts(step.name)
@@ -183,14 +185,16 @@ def _verdicts(notebook: Path) -> dict[str, dict[str, Any]]:
 def class_report(course: str | Path, assignment: str = ASSIGNMENT) -> ClassReport:
     """Read the gradebook and the autograded notebooks of the nbgrader course folder
     ``course`` for ``assignment``."""
-    from nbgrader.api import Gradebook, MissingEntry
-
     course = Path(course)
     db = course / "gradebook.db"
     if not db.is_file():
         raise FileNotFoundError(
             f"course={str(course)!r} has no gradebook.db: build the course and autograde first"
         )
+    try:
+        from nbgrader.api import Gradebook, MissingEntry
+    except ImportError as err:
+        raise ImportError("the report reads nbgrader's gradebook: pip install nbgrader") from err
     steps = {f"check_{s.name}": s for s in bp.exercises.steps()}
     report = ClassReport(assignment, "en")
     languages = []
