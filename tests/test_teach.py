@@ -133,6 +133,54 @@ def test_the_command_line_names_what_it_cannot_use(tmp_path, capsys):
     assert (tmp_path / "c" / "source" / A / "02_loss.ipynb").is_file()
 
 
+# ---------------------------------------------------------------- the fresh process
+
+
+def _in_a_notebook(source: str) -> dict:
+    """The names a notebook cell of this source would define (module __main__, as in a kernel)."""
+    namespace = {"__name__": "__main__"}
+    exec(compile(source, "<cell>", "exec"), namespace)
+    return namespace
+
+
+CELL = _in_a_notebook(
+    "import os\n"
+    "def swallows_everything(W_next, delta_next, z, sigma_prime):\n"
+    "    while True:\n"
+    "        try:\n"
+    "            while True:\n"
+    "                pass\n"
+    "        except BaseException:  # the checker's time limit too\n"
+    "            pass\n"
+    "def kills_its_process(W_next, delta_next, z, sigma_prime):\n"
+    "    os._exit(3)\n"
+    "generator = (i for i in range(3))\n"
+    "def unpicklable(W_next, delta_next, z, sigma_prime):\n"
+    "    return next(generator)\n"
+)
+
+
+def test_the_grader_survives_what_the_checker_cannot_stop(capsys):
+    _need("cloudpickle", "the autograder")
+    from bp.teach.grading import grade, verdict
+
+    # stopped by the process's limit (here 5 s, before the checker's 10 s would have fired)
+    found = verdict("hidden_delta", CELL["swallows_everything"], limit=5)
+    assert (found.passed, found.status) == (False, "process timeout")
+    assert "within 5 s" in " ".join(found.message.split())
+    found = verdict("hidden_delta", CELL["kills_its_process"], language="zh")
+    assert found.status == "killed" and "exit status 3" in found.message
+    assert "notebooks/zh/04_recursion.ipynb" in found.where
+    found = verdict("hidden_delta", CELL["unpicklable"])
+    assert found.status == "not gradable" and "could not be copied" in found.message
+    assert grade("hidden_delta", {}) == 0
+    assert "defines no function `hidden_delta`" in capsys.readouterr().out
+    with pytest.raises(ValueError, match="step="):
+        verdict("hidden", CELL["unpicklable"])
+    with pytest.raises(ValueError, match="language="):
+        verdict("hidden_delta", CELL["unpicklable"], language="fr")
+
+
 # ---------------------------------------------------------------- the class, graded by nbgrader
 
 # What each simulated student wrote. A task left out is the reference solution; None is a
@@ -327,7 +375,11 @@ def test_the_feedback_names_the_mistake_and_the_section_to_reread(graded):
     assert "Score: 0.0 / 1.0" in ben and "Score: 1.0 / 1.0" in ben
     assert "makes a known mistake, W instead of W^T" in ben
     assert 'derived in notebooks/04_recursion.ipynb, section "Derivation", steps 2 and 5' in ben
-    assert "at line 2 of `hidden_delta`: `return (W_next @ delta_next) * sigma_prime(z)`" in ben
+    graded_cell = ben.split("Grade cell: check_hidden_delta")[1].split("Grade cell:")[0]
+    assert "makes a known mistake, W instead of W^T" in graded_cell  # the hidden test's verdict
+    assert (
+        "line 2 of `hidden_delta`: `return (W_next @ delta_next) * sigma_prime(z)`" in graded_cell
+    )
     dee = _feedback(graded, "dee", "04_recursion.html")
     assert "did not finish within 10 s" in dee
     eve = _feedback(graded, "eve", "06_algorithm.html")

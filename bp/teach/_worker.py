@@ -19,8 +19,11 @@ def main(step: str, language: str, payload: str, out: str) -> int:
     try:
         with open(payload, "rb") as f:
             fn, sources = cloudpickle.load(f)
-        for filename, lines in sources.items():  # the notebook's cells, to quote a line
-            linecache.cache[filename] = (sum(map(len, lines)), None, lines, filename)
+        for name, filename, lines in sources:  # the notebook's cells, to quote a line
+            named = fn.__globals__.get(name) if name else fn
+            if hasattr(named, "__code__"):
+                named.__code__ = named.__code__.replace(co_filename=filename)
+                linecache.cache[filename] = (sum(map(len, lines)), None, lines, filename)
     except Exception as err:
         words = (
             f"Your function could not be loaded in the grader ({type(err).__name__}: "

@@ -136,21 +136,22 @@ def verdict(step: str, fn: Callable, language: str = "en", limit: float = PROCES
         return _failed(step, "killed", words, language)
 
 
-def _sources(fn: Callable) -> dict[str, list[str]]:
-    """The lines of the notebook cells that define ``fn`` and the functions it calls by name
-    (IPython keeps them in linecache), so that a verdict can quote the student's line."""
-    functions = [fn]
+def _sources(fn: Callable) -> list[tuple[str, str, list[str]]]:
+    """(name, file, lines) of the notebook cells that define ``fn`` (name "") and the functions
+    it calls by name: IPython keeps the cells in linecache, and cloudpickle does not carry a
+    function's file name, so the fresh process is told both, to quote the student's line."""
+    functions = [("", fn)]
     code = getattr(fn, "__code__", None)
     for name in getattr(code, "co_names", ()):
         value = getattr(fn, "__globals__", {}).get(name)
         if callable(value) and hasattr(value, "__code__"):
-            functions.append(value)
-    found = {}
-    for f in functions:
+            functions.append((name, value))
+    found = []
+    for name, f in functions:
         filename = f.__code__.co_filename
         lines = linecache.getlines(filename)
-        if lines and not os.path.isfile(filename):
-            found[filename] = lines
+        if lines:
+            found.append((name, filename, lines))
     return found
 
 

@@ -61,17 +61,19 @@ class ClassReport:
         return sorted({o.student for o in self.outcomes})
 
     def counts(self, step: str) -> list[tuple[str, int, str]]:
-        """(label, how many students, where to reread) for one step, most common first
-        (ties in the catalogue's order), "correct" last."""
+        """(label, how many students, where to reread) for one step: the mistakes, most common
+        first (ties in the catalogue's order), then "not written yet", "notebook not handed in"
+        and "correct"."""
         mine = [o for o in self.outcomes if o.step == step]
         n = Counter(o.label for o in mine)
         where = {o.label: o.where for o in mine}
         order = [mk.name for mk in bp.exercises.mistakes(step)]
         order += [UNKNOWN, NOT_WRITTEN, NOT_HANDED_IN]
         rank = {label: i for i, label in enumerate(order)}
+        last = (NOT_WRITTEN, NOT_HANDED_IN)  # after the mistakes, whatever their counts
         wrong = sorted(
             (label for label in n if label != CORRECT),
-            key=lambda label: (-n[label], rank.get(label, len(order)), label),
+            key=lambda label: (label in last, -n[label], rank.get(label, len(order)), label),
         )
         rows = [(label, n[label], where[label]) for label in wrong]
         return rows + ([(CORRECT, n[CORRECT], "")] if n[CORRECT] else [])
@@ -121,7 +123,8 @@ class ClassReport:
         return "\n".join(lines)
 
     def plot(self, path: str | Path) -> Path:
-        """A PNG of the counts: one bar per step and mistake (correct answers left out)."""
+        """A PNG of the counts: one bar per step and mistake (correct answers and notebooks
+        not handed in left out)."""
         from matplotlib.figure import Figure  # no pyplot: the caller's backend is left alone
         from matplotlib.ticker import MaxNLocator
 
@@ -129,7 +132,7 @@ class ClassReport:
             (f"{step.name}: {label}", n, label)
             for step in bp.exercises.steps()
             for label, n, _ in self.counts(step.name)
-            if label != CORRECT
+            if label not in (CORRECT, NOT_HANDED_IN)
         ]
         height = 1.4 + 0.32 * max(len(rows), 1)
         fig = Figure(figsize=(7, height), dpi=100)
