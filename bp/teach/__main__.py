@@ -1,0 +1,5 @@
+import sys
+
+from bp.teach.cli import main
+
+sys.exit(main())
