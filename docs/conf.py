@@ -50,6 +50,13 @@ ZH = tags.has("zh")  # noqa: F821 (Sphinx gives this file its build tags)
 SOURCE = HERE / "_zh" if ZH else HERE  # the book's source folder
 ZH_OUT = "zh"  # the Chinese book's folder in the English one's output
 
+# The Chinese book's search: jieba segments the pages' text into words; the book's own terms
+# (docs/zh_search_words.txt) are words to it too, so that a search for 反向传播 finds every page
+# that has it, not only those where jieba's own dictionary happens to keep it whole. Words of
+# at most four characters only: jieba's search mode splits a longer word into its two- and
+# three-character parts, so 反向传播算法 as a word would hide 反向传播 inside it.
+html_search_options = {"dict": str(HERE / "zh_search_words.txt")} if ZH else {}
+
 if ZH:
     import logging
 
@@ -579,11 +586,24 @@ def plain_title(title: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", text)).strip()
 
 
+def _plain_doc_title(app, docname: str) -> str:
+    """A page's title with its formulas as plain text (``04 · The recursion for δˡ``)."""
+    title = app.env.titles.get(docname)
+    if title is None:
+        return ""
+    title = title.deepcopy()
+    for math in list(title.findall(nodes.math)):
+        math.replace_self(nodes.Text(plain_tex(math.astext())))
+    return title.astext()
+
+
 def _plain_page_titles(app, pagename, templatename, context, doctree) -> None:
-    """The <title> (and with it the browser tab, bookmarks and print) in plain text."""
+    """The <title> (the browser tab, bookmarks), and the heading the theme prints on paper,
+    in plain text. Runs after the theme's own handler (priority), which sets the latter."""
     if context.get("title"):
         context["title"] = plain_title(context["title"])
-    context["bp_plain_title"] = plain_title(context.get("title", ""))
+    if context.get("pagetitle"):
+        context["pagetitle"] = _plain_doc_title(app, pagename) or plain_title(context["pagetitle"])
 
 
 def _plain_search_titles(app) -> None:
@@ -597,7 +617,7 @@ def _plain_search_titles(app) -> None:
         doctree = doctree.deepcopy()
         for math in list(doctree.findall(nodes.math)):
             math.replace_self(nodes.Text(plain_tex(math.astext())))
-        index_page(pagename, doctree, plain_title(title or ""))
+        index_page(pagename, doctree, _plain_doc_title(app, pagename) or plain_title(title))
 
     app.builder.index_page = plain_index_page
 
@@ -827,7 +847,23 @@ def _language_switch(app, pagename, templatename, context, doctree) -> None:
     )
 
 
+def _chinese_search(app) -> None:
+    """The Chinese book's search: Sphinx's, with jieba (docs extra), and one fix. Sphinx 9.0's
+    language_data.js for Chinese sets ``window.Stemmer = ChineseStemmer``, a class it never
+    defines (the search page fails with "ChineseStemmer is not defined"); the stemmer it ships
+    for the Latin words of Chinese pages is English's, as in Python, so that is the one named.
+    """
+    from sphinx.search.zh import SearchChinese
+
+    class SearchChineseStemmedInEnglish(SearchChinese):
+        language_name = "English"  # only used to name the JavaScript stemmer (and in logs)
+
+    app.add_search_language(SearchChineseStemmedInEnglish)
+
+
 def setup(app):
+    if ZH:
+        _chinese_search(app)
     app.connect("builder-inited", _check_mathjax)
     _setup_math_renderer(app)
     app.connect("builder-inited", _plain_search_titles)
@@ -842,7 +878,7 @@ def setup(app):
     app.connect("doctree-read", _highlight_printed_source)
     app.connect("html-page-context", _page_context)
     app.connect("html-page-context", _language_switch)
-    app.connect("html-page-context", _plain_page_titles)
+    app.connect("html-page-context", _plain_page_titles, priority=900)
     app.connect("build-finished", _restore_sources)
     app.connect("build-finished", _render_math)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -4,7 +4,7 @@
 "use strict";
 (() => {
   const THEME = [
-    ".bd-header-article", ".header-article-items", ".theme-switch-button", ".prev-next-area",
+    "#jb-print-docs-body", ".bd-header-article", ".header-article-items", ".theme-switch-button", ".prev-next-area",
     ".bd-sidebar-primary", ".bd-sidebar-secondary", ".bd-footer", ".bd-footer-article",
     ".bd-footer-content", ".bp-run-yourself", ".headerlink", "nav", "footer", "dialog",
     "script", "style", "button",

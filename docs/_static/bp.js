@@ -57,6 +57,14 @@
         document.body.append(dialog);
         dialog.addEventListener("click", () => dialog.close());
         dialog.addEventListener("close", () => dialog.remove());
+        // Sphinx's sphinx_highlight.js swallows Escape: close the dialog here
+        dialog.addEventListener("keydown", (event) => {
+          if (event.key === "Escape") {
+            event.preventDefault();
+            event.stopPropagation();
+            dialog.close();
+          }
+        });
         dialog.showModal();
       };
       img.addEventListener("click", open);
