@@ -6,10 +6,19 @@ Chromium (Debian's ``chromium``, driven by Python ``playwright`` with ``executab
 console error, a request that fails, an image that did not load, a notebook with formulas
 but no typeset math (or a TeX error), Chinese text drawn without a CJK font, an internal
 link or ``#fragment`` that does not resolve, a notebook page whose download button
-does not give back the notebook, and a page with a twin in the other edition (English ↔
+does not give back the notebook, and a page with a twin in the other book (English ↔
 中文) whose language switch is missing or does not lead to the twin when clicked. Both
-editions are checked alike. Screenshots of five pages are saved to docs/_build/screenshots/
-for a person to look at.
+books (English in docs/_build/html, Chinese in docs/_build/html/zh) are checked alike.
+
+The reader's experience (issue 25) is checked too, at desktop (1280×800) and phone (390×844)
+sizes and in both books: the menu and the page contents open on a phone; no table, math box,
+code cell or output of a notebook needs horizontal scrolling at 1280×800; printed Python source
+is highlighted; titles, search results and their snippets hold no TeX and no theme text; the
+front page links every notebook and exercise, and developer material has its own page; every
+exercise and its solution is on the site; each book has its own sidebar, previous/next chain,
+Chinese interface and search (every page with a word is found), and heading ids that are
+words; images open at full size; and notebook 04's page transfers at most half the bytes it
+did before. Screenshots are saved to docs/_build/screenshots/ for a person to look at.
 
 The site is built here (docs/build) when it is missing or older than its sources; .ci/run
 builds it just before ``pytest``, so in CI it is fresh.
@@ -26,6 +35,7 @@ README's commands on a bare machine). Only ``BP_REQUIRE_BROWSER=1``, set by the 
 from __future__ import annotations
 
 import functools
+import html
 import html.parser
 import http.server
 import json
@@ -43,11 +53,16 @@ ROOT = Path(__file__).resolve().parent.parent
 SITE = ROOT / "docs" / "_build" / "html"
 SCREENSHOTS = ROOT / "docs" / "_build" / "screenshots"
 NOTEBOOKS = ROOT / "notebooks"
+EXERCISES = ROOT / "exercises"
 # Both editions: notebooks/*.ipynb and the Chinese notebooks/zh/*.ipynb.
 EDITIONS = sorted(NOTEBOOKS.glob("*.ipynb")) + sorted(NOTEBOOKS.glob("zh/*.ipynb"))
+EXERCISE_EDITIONS = sorted(EXERCISES.glob("*.ipynb")) + sorted(EXERCISES.glob("zh/*.ipynb"))
+ZH = "zh/"  # the Chinese book's folder in the site
 SOURCES = [
     *ROOT.glob("*.md"),
     *EDITIONS,
+    *EXERCISE_EDITIONS,
+    *(EXERCISES / "solutions").glob("*.py"),
     *(ROOT / "bp").glob("*.py"),
     *(p for p in (ROOT / "docs").glob("*") if p.is_file()),
     *(ROOT / "docs" / "_templates").glob("*"),
@@ -70,10 +85,11 @@ SCREENSHOT_PAGES = {
     "notebook_00_chinese_and_math.png": ("notebooks/00_problem_and_notation.html", "blockquote"),
     "notebook_06_figure.png": ("notebooks/06_algorithm.html", "img"),
     "notebook_02_language_switch.png": ("notebooks/02_loss.html", None),
-    "notebook_zh_02_language_switch.png": ("notebooks/zh/02_loss.html", None),
+    "notebook_zh_02_language_switch.png": ("zh/notebooks/02_loss.html", None),
+    "notebook_zh_04_chinese_interface.png": ("zh/notebooks/04_recursion.html", None),
 }
-# The front pages of the two editions: README.md and README.zh-CN.md.
-README_TWINS = {"index.html": "README.zh-CN.html", "README.zh-CN.html": "index.html"}
+# Pages each book has that are not pages of the book's text (no twin, no switch).
+NOT_TEXT = {"search.html", "genindex.html", "py-modindex.html"}
 SWITCH_WORDS = {"zh-CN": "中文", "en": "English"}  # the switch's words, by the twin's language
 CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 CJK_FONT_NAME = re.compile(r"CJK|Han |Hei|Song|Ming|Kai|WenQuanYi|Fallback|YaHei|PingFang|SimSun")
@@ -229,7 +245,7 @@ def visits(chromium, server, site):
     pages = sorted(
         p.relative_to(site).as_posix()
         for p in site.rglob("*.html")
-        if not p.relative_to(site).as_posix().startswith(("_static/", "_sources/"))
+        if not {"_static", "_sources"} & set(p.relative_to(site).parts)
     )  # _static/ holds the theme's template macros as .html files: not pages
     cjk_families = _cjk_font_families()
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -343,38 +359,49 @@ def _problems(visits, key: str) -> dict[str, object]:
     return {page: r[key] for page, r in visits.items() if r[key]}
 
 
-def _page(notebook: Path) -> str:
-    return "notebooks/" + notebook.relative_to(NOTEBOOKS).with_suffix(".html").as_posix()
-
-
 def _is_chinese(notebook: Path) -> bool:
     return notebook.parent.name == "zh"
 
 
-def _twin(notebook: Path) -> Path:
-    """The same notebook in the other edition (it may not exist)."""
-    if _is_chinese(notebook):
-        return NOTEBOOKS / notebook.name
-    return NOTEBOOKS / "zh" / notebook.name
+def _page(notebook: Path) -> str:
+    """The page of a notebook or an exercise: notebooks/X.html, zh/notebooks/X.html, ..."""
+    book = ZH if _is_chinese(notebook) else ""
+    folder = "exercises" if EXERCISES in notebook.parents else "notebooks"
+    return f"{book}{folder}/{notebook.stem}.html"
+
+
+def _book_pages(site: Path, chinese: bool) -> set[str]:
+    """The pages of one book's text, relative to the site (zh/... for the Chinese book)."""
+    root = site / "zh" if chinese else site
+    pages = set()
+    for path in root.rglob("*.html"):
+        rel = path.relative_to(root).as_posix()
+        if rel.startswith(("_static/", "_sources/", "zh/")) or rel in NOT_TEXT:
+            continue
+        pages.add((ZH if chinese else "") + rel)
+    return pages
 
 
 def _twin_pages() -> dict[str, str]:
-    """Every page that has a twin in the other edition: its page, the twin's page."""
-    twins = {_page(nb): _page(_twin(nb)) for nb in EDITIONS if _twin(nb).is_file()}
-    if (ROOT / "README.zh-CN.md").is_file():
-        twins |= README_TWINS
-    return twins
+    """Every page that has a twin in the other book: its page, the twin's page."""
+    english = _book_pages(SITE, chinese=False)
+    chinese = _book_pages(SITE, chinese=True)
+    twins = {p: ZH + p for p in english if ZH + p in chinese}
+    return twins | {zh: en for en, zh in twins.items()}
 
 
 def _chinese_pages() -> list[str]:
-    pages = [_page(nb) for nb in EDITIONS if _is_chinese(nb)]
-    return pages + (["README.zh-CN.html"] if (ROOT / "README.zh-CN.md").is_file() else [])
+    return [_page(nb) for nb in EDITIONS if _is_chinese(nb)] + [ZH + "index.html"]
 
 
 def test_every_page_was_opened(visits, site):
-    missing = [nb.relative_to(ROOT).as_posix() for nb in EDITIONS if _page(nb) not in visits]
-    assert not missing, "notebooks with no page"
-    assert {"index.html", "api.html"} <= set(visits)
+    missing = [
+        nb.relative_to(ROOT).as_posix()
+        for nb in EDITIONS + EXERCISE_EDITIONS
+        if _page(nb) not in visits
+    ]
+    assert not missing, "notebooks or exercises with no page"
+    assert {"index.html", "api.html", "developer.html", "zh/index.html"} <= set(visits)
 
 
 def test_no_request_to_another_host(visits):
@@ -454,7 +481,7 @@ def test_language_switch_leads_to_the_twin(visits, server):
     an English page, "English" on a Chinese one); clicking it lands on the twin, and the
     internal-link test resolves it like any other link. A page without a twin shows none."""
     twins = _twin_pages()
-    assert twins, "no page has a twin: is notebooks/zh/ empty?"
+    assert twins, "no page has a twin: is the Chinese book (docs/_build/html/zh) missing?"
     problems = {}
     for page, report in visits.items():
         switches = report["languageSwitch"]
@@ -462,7 +489,7 @@ def test_language_switch_leads_to_the_twin(visits, server):
             if switches or report["alternate"]:
                 problems[page] = f"no twin, yet a switch {switches} {report['alternate']}"
             continue
-        chinese = page in _chinese_pages()
+        chinese = page.startswith(ZH)
         lang = "en" if chinese else "zh-CN"
         want = server + twins[page]
         if len(switches) != 1:
@@ -496,16 +523,16 @@ def test_empty_document_links_show_as_text(visits):
 
 
 def test_download_button_gives_the_notebook(visits):
-    for notebook in EDITIONS:
-        name = notebook.relative_to(NOTEBOOKS).as_posix()
+    """Every notebook and exercise page's download button saves that notebook as it is in the
+    repository (the site's copies of the exercises have their links pointed at the site)."""
+    for notebook in EDITIONS + EXERCISE_EDITIONS:
+        name = notebook.relative_to(ROOT).as_posix()
         report = visits[_page(notebook)]
         assert report["download"], f"{name}: no download button"
-        assert report["download"][0].endswith(f"/{name}")
+        assert report["download"][0].endswith(f"/{notebook.name}")
         downloaded = report.get("downloaded")
         assert downloaded is not None, f"{name}: the button saved nothing"
-        # the notebook the site was built from (docs/build copies notebooks/ to docs/notebooks/)
-        built_from = ROOT / "docs" / "notebooks" / name
-        assert downloaded == built_from.read_text(encoding="utf-8"), name
+        assert downloaded == notebook.read_text(encoding="utf-8"), name
         assert json.loads(downloaded)["cells"], f"{name}: not a notebook"
 
 
@@ -550,3 +577,405 @@ def test_figures_are_shown_at_their_natural_width(chromium, server):
         browser.close()
     assert figures, "no figure found on any notebook page (selector: article .cell_output img)"
     assert not shrunk, "figures shown below 90 % of their natural width (make them ≤ 700 px)"
+
+
+# ---------------------------------------------------------------------------------------------
+# The book as readers use it (issue 25).
+
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+# How far a table, a math box, a code cell or an output of a notebook may scroll sideways at
+# 1280×800: a few pixels of rounding, not a character of code (8.4 px).
+SCROLL_ALLOWANCE_PX = 8
+# Notebook 04's page transferred 4,385,929 bytes before issue 25 (measured with this test's
+# method on the site of commit f364d7f: fontawesome.js 1.56 MB, tex-chtml.js 1.16 MB,
+# searchindex.js 0.41 MB, ...); it may transfer at most half of that.
+PAGE_04_BYTES_BEFORE = 4_385_929
+PAGE_04 = "notebooks/04_recursion.html"
+THEME_WORDS = re.compile(r"System Settings|Light|Dark|系统设置|浅色|深色|Skip to main|跳转")
+TEX = re.compile(r"\\\(|\\\[|\\[A-Za-z]+|\$")
+SEARCH_WORD_ZH = "反向传播"
+
+
+@pytest.fixture(scope="module")
+def browser(chromium, server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        instance = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+def _open(browser, url: str, viewport: dict, **kwargs):
+    context = browser.new_context(viewport=viewport, **kwargs)
+    page = context.new_page()
+    page.goto(url, wait_until="load")
+    return context, page
+
+
+def _both_books(page: str) -> list[str]:
+    return [page, ZH + page]
+
+
+@pytest.mark.parametrize("path", _both_books(PAGE_04))
+def test_phone_menu_and_contents_open(browser, server, path):
+    """At 390×844 the ☰ button opens the navigation, and the contents button the page's
+    contents, each with its links visible; at 1280×800 ☰ folds the navigation away and the
+    contents button opens the page's contents (folded there below 1600 px)."""
+    context, page = _open(browser, server + path, PHONE)
+    try:
+        page.locator(".primary-toggle:visible").first.click(timeout=5_000)
+        page.wait_for_timeout(300)
+        dialog = page.locator("dialog#pst-primary-sidebar-modal")
+        assert dialog.evaluate("d => d.open"), "☰ did not open the navigation"
+        links = dialog.locator("nav.bd-links a:visible")
+        assert links.count() >= 10, f"the navigation shows {links.count()} links"
+        page.screenshot(
+            path=SCREENSHOTS / f"phone_menu_open{'_zh' if path.startswith(ZH) else ''}.png"
+        )
+        page.keyboard.press("Escape")
+        page.wait_for_timeout(300)
+        page.locator(".secondary-toggle:visible").first.click(timeout=5_000)
+        page.wait_for_timeout(300)
+        dialog = page.locator("dialog#pst-secondary-sidebar-modal")
+        assert dialog.evaluate("d => d.open"), "the contents button did not open the contents"
+        assert dialog.locator("a:visible").count() >= 3, "the page's contents show no links"
+    finally:
+        context.close()
+    context, page = _open(browser, server + path, DESKTOP)
+    try:
+        sidebar = page.locator("#pst-primary-sidebar")
+        assert sidebar.bounding_box()["width"] > 100
+        page.locator(".primary-toggle:visible").first.click(timeout=5_000)
+        page.wait_for_timeout(600)
+        box = sidebar.bounding_box()
+        assert box is None or box["width"] < 10 or not sidebar.is_visible(), (
+            "☰ did not fold the navigation away on a desktop"
+        )
+        page.locator(".secondary-toggle:visible").first.click(timeout=5_000)
+        page.wait_for_timeout(300)
+        dialog = page.locator("dialog#pst-secondary-sidebar-modal")
+        assert dialog.evaluate("d => d.open"), "the contents button did nothing on a desktop"
+    finally:
+        context.close()
+
+
+SCROLL_SCRIPT = """allowance => {
+  const found = [];
+  const seen = new Set();
+  for (const el of document.querySelectorAll("article.bd-article *")) {
+    // MathJax draws stretched delimiters and its hidden MathML in clipped boxes: not content
+    if (el.parentElement.closest("mjx-container")) continue;
+    const style = getComputedStyle(el);
+    if (style.overflowX === "visible" || style.display.startsWith("inline") || !el.clientWidth)
+      continue;
+    const over = el.scrollWidth - el.clientWidth;
+    if (over <= allowance) continue;
+    const unit = el.closest("table, .cell_input, .cell_output, div.math, mjx-container") ||
+                 el.querySelector("table, mjx-container") || el;
+    if (seen.has(unit)) continue;
+    seen.add(unit);
+    const kind = unit.matches("table") || el.querySelector("table") ? "table"
+      : unit.matches("div.math, mjx-container") || el.querySelector("mjx-container") ? "math"
+      : unit.matches(".cell_input") ? "code" : unit.matches(".cell_output") ? "output" : "other";
+    found.push(`${kind} ${over} px: ${unit.textContent.trim().slice(0, 60)}`);
+  }
+  return found;
+}"""
+
+
+def test_notebook_content_fits_the_column(browser, server):
+    """At 1280×800, on every notebook and exercise page of both books, no table, math box,
+    code cell or output needs horizontal scrolling beyond SCROLL_ALLOWANCE_PX. (Before issue
+    25, with this method: 5 tables, 28 math boxes, 396 code cells, 190 outputs and 4 other
+    blocks; notebook code is within 88 characters and bp/'s printed functions within 100.)"""
+    problems = {}
+    context = browser.new_context(viewport=DESKTOP)
+    for notebook in EDITIONS + EXERCISE_EDITIONS:
+        page = context.new_page()
+        page.goto(server + _page(notebook), wait_until="load")
+        found = page.evaluate(SCROLL_SCRIPT, SCROLL_ALLOWANCE_PX)
+        if found:
+            problems[_page(notebook)] = found
+        page.close()
+    context.close()
+    assert not problems, f"{sum(map(len, problems.values()))} blocks scroll sideways"
+
+
+def test_four_equations_box_is_whole(browser, server):
+    """The four equations of notebook 04, in their boxes, are shown whole at 1280×800 (a
+    screenshot for the closing note)."""
+    context, page = _open(browser, server + PAGE_04, DESKTOP)
+    try:
+        section = page.locator("section#the-four-equations-in-two-boxes")
+        assert section.count() == 1, "notebook 04 has no section 'The four equations ...'"
+        boxes = section.locator("div.math")
+        assert boxes.count() >= 1
+        for i in range(boxes.count()):
+            # the formula's width against the width its box shows (whichever element scrolls)
+            formula, shown = boxes.nth(i).evaluate(
+                """b => [b.querySelector("mjx-math").getBoundingClientRect().width,
+                         Math.min(b.clientWidth, b.querySelector("mjx-container").clientWidth)]"""
+            )
+            assert formula <= shown + SCROLL_ALLOWANCE_PX, f"box {i + 1}: {formula} of {shown} px"
+        boxes.first.scroll_into_view_if_needed()
+        page.mouse.wheel(0, -80)
+        page.wait_for_timeout(200)
+        page.screenshot(path=SCREENSHOTS / "notebook_04_four_equations.png")
+    finally:
+        context.close()
+
+
+def _prints_source(notebook: Path) -> bool:
+    cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+    return any(
+        "getsource" in "".join(c["source"])
+        and any(
+            o.get("name") == "stdout" and "".join(o.get("text", "")).startswith("def ")
+            for o in c.get("outputs", [])
+        )
+        for c in cells
+        if c["cell_type"] == "code"
+    )
+
+
+def test_printed_source_is_highlighted(site):
+    """Every notebook page whose notebook prints a function's source
+    (``print(inspect.getsource(f))``) shows it highlighted as Python: keywords in their own
+    colour, as in a code cell (the stored output stays plain text for nbval)."""
+    printing = [nb for nb in EDITIONS if _prints_source(nb)]
+    assert printing, "no notebook prints a function's source"
+    problems = []
+    for notebook in printing:
+        text = (site / _page(notebook)).read_text(encoding="utf-8")
+        outputs = re.findall(r'<div class="output stream([^"]*)"', text)
+        highlighted = [o for o in outputs if "highlight-python" in o]
+        if not highlighted or '<span class="k">def</span>' not in text:
+            problems.append(_page(notebook))
+    assert not problems, "pages whose printed source is plain text"
+
+
+def test_titles_are_plain_text(site):
+    """<title> (the tab, bookmarks, print) and the search index's titles hold no TeX:
+    δ^l reads δˡ."""
+    problems = {}
+    for path in sorted(_book_pages(site, False) | _book_pages(site, True)):
+        text = (site / path).read_text(encoding="utf-8")
+        title = re.search(r"<title>(.*?)</title>", text, re.S).group(1)
+        if TEX.search(title):
+            problems[path] = title
+    assert not problems, "TeX in <title>"
+    assert "04 · The recursion for δˡ" in (site / PAGE_04).read_text(encoding="utf-8")
+    for book in ("", ZH):
+        index = (site / book / "searchindex.js").read_text(encoding="utf-8")
+        data = json.loads(index[index.index("(") + 1 : index.rindex(")")])
+        titles = [*data["titles"], *data["alltitles"]]
+        tex = [t for t in titles if TEX.search(t)]
+        assert not tex, f"{book or 'en'}: TeX in the search index's titles: {tex[:5]}"
+
+
+# The search page says how many pages it found once it is done (Sphinx's searchtools.js).
+SEARCH_DONE = """() => {
+  const summary = document.querySelector("#search-results .search-summary");
+  return summary && /\\d/.test(summary.textContent);
+}"""
+
+
+def _search(browser, server, book: str, word: str, viewport=DESKTOP, shot: str | None = None):
+    """Search the book for a word as a reader does; the results' pages, titles and snippets."""
+    url = f"{server}{book}search.html?q={urllib.parse.quote(word)}"
+    context, page = _open(browser, url, viewport)
+    try:
+        page.wait_for_function(SEARCH_DONE, timeout=30_000)
+        page.wait_for_load_state("networkidle")  # each result's snippet: a fetch of its page
+        page.wait_for_timeout(500)
+        results = page.evaluate(
+            """() => [...document.querySelectorAll('ul.search li')].map(li => ({
+              href: li.querySelector('a').href, title: li.querySelector('a').textContent,
+              snippet: (li.querySelector('p.context') || {textContent: ''}).textContent}))"""
+        )
+        if shot:
+            page.screenshot(path=SCREENSHOTS / shot)
+        return results
+    finally:
+        context.close()
+
+
+def _article_text(path: Path) -> str:
+    text = path.read_text(encoding="utf-8")
+    body = re.search(r'<article class="bd-article">(.*?)</article>', text, re.S)
+    return html.unescape(re.sub(r"<[^>]+>", " ", body.group(1) if body else ""))
+
+
+@pytest.mark.parametrize("book, word", [("", "recursion"), (ZH, SEARCH_WORD_ZH)])
+def test_search_finds_every_page_and_shows_clean_snippets(browser, server, site, book, word):
+    """A search for a word finds every page of the book whose text contains it (the Chinese
+    book segments words with jieba), and each result's title and snippet are plain text:
+    no TeX, no theme words ("System Settings Light Dark")."""
+    results = _search(
+        browser, server, book, word, shot="search_zh.png" if book else "search_en.png"
+    )
+    found = {urllib.parse.urlsplit(r["href"]).path.lstrip("/") for r in results}
+    wanted = {p for p in _book_pages(site, chinese=bool(book)) if word in _article_text(site / p)}
+    assert wanted, f"no page contains {word!r}"
+    missing = sorted(wanted - found)
+    assert not missing, f"{len(missing)} of {len(wanted)} pages with {word!r} not found"
+    assert all(p.startswith(ZH) == bool(book) for p in found), "results from the other book"
+    dirty = [r for r in results if TEX.search(r["title"] + r["snippet"])]
+    dirty += [r for r in results if THEME_WORDS.search(r["snippet"])]
+    assert not dirty, f"results with TeX or theme words: {dirty[:3]}"
+
+
+def test_front_page_is_for_learners(site):
+    """Each book's front page links every notebook and exercise of its book (and each
+    exercise's solution), says how to run the notebooks yourself, and leaves the developer
+    material (CI, the layout, exit codes) to the developer page."""
+    for book in ("", ZH):
+        front = (site / book / "index.html").read_text(encoding="utf-8")
+        article = re.search(r'<article class="bd-article">(.*?)</article>', front, re.S).group(1)
+        hrefs = set(re.findall(r'href="([^"#]+)', article))
+        chinese = bool(book)
+        notebooks = [nb for nb in EDITIONS + EXERCISE_EDITIONS if _is_chinese(nb) == chinese]
+        unlinked = [nb.name for nb in notebooks if _page(nb).removeprefix(book) not in hrefs]
+        assert not unlinked, f"{book or 'en'} front page: no link to {unlinked}"
+        solutions = {
+            f"exercises/solutions/{nb.stem}.html"
+            for nb in notebooks
+            if EXERCISES in nb.parents and (EXERCISES / "solutions" / f"{nb.stem}.py").is_file()
+        }
+        assert solutions <= hrefs, f"{book or 'en'} front page: solutions not linked"
+        assert 'id="how-to-run"' in article
+        words = re.sub(r"\s+", "", _article_text(site / book / "index.html"))
+        for command in ("pip install . && python -m bp", "pytest", "jupyter lab"):
+            assert command.replace(" ", "") in words, f"{book or 'en'} front page: no {command!r}"
+        for developer in (".ci/run", "Exit codes", "退出码"):
+            assert developer not in article, f"{book or 'en'} front page: {developer!r}"
+        headings = " ".join(re.findall(r"<h[1-6][^>]*>(.*?)</h[1-6]>", article, re.S))
+        for section in ("Project layout", "Command line", "项目结构", "命令行"):
+            assert section not in headings, f"{book or 'en'} front page: a section {section!r}"
+        assert "developer.html" in hrefs
+        developer = re.sub(r"\s+", "", _article_text(site / book / "developer.html"))
+        assert ".ci/run" in developer and "python-mbp" in developer
+
+
+def test_exercises_and_solutions_are_on_the_site(site):
+    """Every exercise (both books) has a page that links to its solution's page, which
+    shows the solution's code, highlighted."""
+    for exercise in EXERCISE_EDITIONS:
+        solution = EXERCISES / "solutions" / f"{exercise.stem}.py"
+        page = _page(exercise)
+        assert (site / page).is_file(), f"{exercise.relative_to(ROOT)}: no page"
+        if not solution.is_file():
+            continue
+        links = set(re.findall(r'href="([^"#]+)', (site / page).read_text(encoding="utf-8")))
+        assert f"solutions/{exercise.stem}.html" in links, f"{page}: no link to its solution"
+        target = site / page.replace("exercises/", "exercises/solutions/")
+        text = target.read_text(encoding="utf-8")
+        first_def = re.search(r"^def (\w+)", solution.read_text(encoding="utf-8"), re.M).group(1)
+        assert '<span class="k">def</span>' in text and first_def in text, target
+
+
+def _chain(browser, server, book: str) -> list[str]:
+    """The pages met by following "next" from the book's front page."""
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    url, seen = f"{server}{book}index.html", []
+    while url and len(seen) < 100:
+        page.goto(url, wait_until="domcontentloaded")
+        seen.append(urllib.parse.urlsplit(page.url).path.lstrip("/"))
+        nxt = page.locator(".prev-next-area a.right-next")
+        url = nxt.first.evaluate("a => a.href") if nxt.count() else None
+    context.close()
+    return seen
+
+
+@pytest.mark.parametrize("book", ["", ZH])
+def test_each_book_reads_as_one(browser, server, site, book):
+    """Each book has its own sidebar (links only to its own pages) and its own
+    previous/next chain through all its notebooks and exercises; the Chinese book's
+    interface is Chinese (lang, search, previous/next); no heading id is docutils' id1."""
+    chinese = bool(book)
+    pages = _book_pages(site, chinese)
+    chain = _chain(browser, server, book)
+    assert len(chain) == len(set(chain)), f"the chain repeats a page: {chain}"
+    assert all(p in pages for p in chain), f"next leaves the book: {chain}"
+    wanted = [_page(nb) for nb in EDITIONS + EXERCISE_EDITIONS if _is_chinese(nb) == chinese]
+    assert [p for p in chain if p in wanted] == sorted(
+        wanted, key=lambda p: ("exercises" in p, p)
+    ), "the chain does not read the notebooks, then the exercises, in order"
+    problems = {}
+    for path in sorted(pages):
+        text = (site / path).read_text(encoding="utf-8")
+        nav = re.search(r'<nav class="[^"]*bd-docs-nav[^"]*".*?</nav>', text, re.S)
+        hrefs = re.findall(r'href="([^"]+)"', nav.group(0) if nav else "")
+        targets = [urllib.parse.urljoin(f"http://site/{path}", h) for h in hrefs]
+        leaving = [
+            t
+            for t in targets
+            if not t.startswith("http://site/") or t.startswith(f"http://site/{ZH}") != chinese
+        ]
+        auto_ids = re.findall(r'<section id="(id\d+)"', text)
+        found = []
+        if leaving or not hrefs:
+            found.append(f"sidebar links out of the book: {leaving[:3]}")
+        if auto_ids:
+            found.append(f"headings with ids {auto_ids[:3]}")
+        if chinese:
+            lang = re.search(r'<html[^>]* lang="([^"]+)"', text).group(1)
+            if (
+                lang != "zh-CN"
+                or "搜索" not in text
+                or "Search" in re.sub(r"<[^>]+>", "", text.split("<article")[0])
+            ):
+                found.append(f"interface not Chinese (lang {lang})")
+            if path in chain[1:-1] and ("上一页" not in text or "下一页" not in text):
+                found.append("previous/next not in Chinese")
+        if found:
+            problems[path] = found
+    assert not problems
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+@pytest.mark.parametrize("book", ["", ZH])
+def test_images_open_at_full_size(browser, server, book, viewport):
+    """A click on a figure shows it at its natural size (in a dialog); Escape closes it."""
+    context, page = _open(browser, server + book + "notebooks/06_algorithm.html", viewport)
+    try:
+        image = page.locator("article .cell_output img").first
+        image.scroll_into_view_if_needed()
+        image.click(timeout=5_000)
+        page.wait_for_timeout(300)
+        zoom = page.locator("dialog.bp-zoom[open] img")
+        assert zoom.count() == 1, "clicking the image opened nothing"
+        natural, shown = zoom.evaluate("i => [i.naturalWidth, i.getBoundingClientRect().width]")
+        assert natural > 0 and abs(shown - natural) <= 1, f"shown {shown} px of {natural}"
+        page.keyboard.press("Escape")
+        page.wait_for_timeout(200)
+        assert page.locator("dialog.bp-zoom[open]").count() == 0
+    finally:
+        context.close()
+
+
+def test_page_04_is_light(browser, server):
+    """Notebook 04's page (its HTML, styles, scripts, fonts and images) transfers at most half
+    the bytes it did before issue 25; a page loads only what it uses."""
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    sizes: dict[str, int] = {}
+
+    def on_response(response):
+        try:
+            sizes[response.url] = len(response.body())
+        except Exception:  # a redirect or an aborted request has no body
+            sizes.setdefault(response.url, 0)
+
+    page.on("response", on_response)
+    page.goto(server + PAGE_04, wait_until="load")
+    page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(1000)
+    context.close()
+    total = sum(sizes.values())
+    biggest = sorted(sizes.items(), key=lambda kv: -kv[1])[:5]
+    assert total <= PAGE_04_BYTES_BEFORE / 2, f"{total:,} bytes; the largest: {biggest}"
+    assert not [u for u in sizes if re.search(r"fontawesome\.js|searchindex\.js|tex-chtml", u)]
