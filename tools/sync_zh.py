@@ -12,6 +12,7 @@ edition's. So a change of code is made once:
 
     jupyter nbconvert --to notebook --execute --inplace \\
         --ExecutePreprocessor.record_timing=False notebooks/NN_name.ipynb
+    jupyter nbconvert --to notebook --inplace --coalesce-streams notebooks/NN_name.ipynb
     python tools/sync_zh.py
 
 Usage:
