@@ -60,8 +60,8 @@ def _source_of(index: int, obj: object) -> str:
     function = inspect.unwrap(getattr(obj, "__func__", obj))  # type: ignore[arg-type]
     if not (inspect.isfunction(function) or inspect.isclass(obj)):
         raise TypeError(
-            f"bp.show.source: argument {index} is {obj!r}, of type {type(obj).__name__}; expected a "
-            "function, method or class written in Python, e.g. bp.propagation.forward"
+            f"bp.show.source: argument {index} is {obj!r}, of type {type(obj).__name__}; "
+            "expected a function, method or class written in Python, e.g. bp.propagation.forward"
         )
     try:
         return inspect.getsource(obj)  # type: ignore[arg-type]
