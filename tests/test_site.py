@@ -728,12 +728,12 @@ def test_four_equations_box_is_whole(browser, server):
 
 
 # A cell output that is a highlighted Python block (bp.show.source), maybe after what the cell
-# printed: the first 400 characters of the block.
+# printed: the first 2,000 characters of the block (a few lines: a keyword among them).
 SHOWN_SOURCE = re.compile(
     r'<div class="cell_output[^"]*">\s*'
     r'(?:<div class="output stream[^"]*"><div class="highlight"><pre>'
     r"(?:(?!</pre>).)*</pre></div>\s*</div>\s*)?"
-    r'<div class="highlight-python[^"]*"><div class="highlight"><pre>(.{0,400})',
+    r'<div class="highlight-python[^"]*"><div class="highlight"><pre>(.{0,2000})',
     re.S,
 )
 
