@@ -8,8 +8,9 @@ shows today's code::
 as the last line of a cell. The result displays as the functions' sources, one after another
 with a blank line between them:
 
-- as plain text (``text/plain``, what nbval compares and a terminal shows), exactly what
-  ``print(inspect.getsource(f))`` printed for each;
+- as plain text (``text/plain``, what nbval compares and a terminal shows): what
+  ``print(inspect.getsource(f))`` printed for each, less the blank line that print added
+  after the last;
 - as Markdown (``text/markdown``), the same text in a fenced ``python`` code block.
   JupyterLab, Notebook 7 and VS Code show fenced code in a Markdown output highlighted, and
   the site (myst-nb) turns it into a highlighted code block.
@@ -72,12 +73,13 @@ def _source_of(index: int, obj: object) -> str:
 
 
 def source(*functions: object, start: str | None = None) -> Source:
-    """The source of ``functions`` (functions, methods or classes), one after another.
+    """The source of ``functions`` (functions, methods, classes or properties), one after
+    another.
 
-    Its text is what ``print(inspect.getsource(f))`` printed for each, a blank line between
-    two. ``start`` shows the text from the first line that begins, after its indentation,
-    with ``start`` (a part of a long function). Anything that is not a function, method or
-    class is refused with a TypeError that names it.
+    Its text is what ``print(inspect.getsource(f))`` printed for each: ``inspect.getsource(f)``
+    and a blank line between two. ``start`` shows the text from the first line that begins,
+    after its indentation, with ``start`` (a part of a long function). Anything else than a
+    function, method, class or property is refused with a TypeError that names it.
     """
     if not functions:
         raise TypeError("bp.show.source: give at least one function, e.g. bp.propagation.forward")
