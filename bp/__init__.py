@@ -11,12 +11,22 @@ gradients), ``descent`` (batches, one epoch; its settings, run state and buffers
 ``training`` (``train``, the outer loop),
 ``reference`` (the pseudocode, sample by sample), ``gradcheck``,
 ``regularization`` (L2, dropout), ``optimizers`` (the update rule: gradient
-descent, momentum, Nesterov, Adam), ``io`` (save, load). The top-level
-``forward``, ``backward``, ``gradients``, ``loss`` and ``predict`` check their
-arguments and call the formula function of ``bp.propagation``.
+descent, momentum, Nesterov, Adam), ``io`` (save, load), ``show`` (a function's source,
+highlighted in a notebook). The top-level ``forward``, ``backward``, ``gradients``,
+``loss`` and ``predict`` check their arguments and call the formula function of
+``bp.propagation``.
 """
 
-from bp import activations, data, descent, losses, optimizers, propagation, regularization
+from bp import (
+    activations,
+    data,
+    descent,
+    losses,
+    optimizers,
+    propagation,
+    regularization,
+    show,
+)
 from bp.activations import ACTIVATIONS
 from bp.checked import backward, forward, gradients, loss, predict
 from bp.gradcheck import gradient_check, numerical_gradients, relative_error
@@ -74,6 +84,7 @@ __all__ = [
     "regularization",
     "relative_error",
     "save",
+    "show",
     "to_torch",
     "train",
     "train_per_sample",

@@ -23,7 +23,6 @@ math loads no math stylesheet. No page loads anything from another host.
 
 from __future__ import annotations
 
-import ast
 import html
 import json
 import os
@@ -646,30 +645,10 @@ class WordIds(Transform):
 
 
 # ---------------------------------------------------------------------------------------------
-# Printed source highlighted as Python: a stream output that is Python source (what
-# `print(inspect.getsource(f))` prints) is highlighted like a code cell. The notebook's stored
-# output stays plain text (nbval compares it); only the page's colours change.
-
-SOURCE_START = re.compile(r"^(?:@\w|def |async def |class )")
-
-
-def _is_python_source(text: str) -> bool:
-    if not SOURCE_START.match(text):
-        return False
-    try:
-        ast.parse(text)
-    except SyntaxError:
-        return False
-    return True
-
-
-def _highlight_printed_source(app, doctree) -> None:
-    for block in doctree.findall(nodes.literal_block):
-        classes = block.get("classes", [])
-        if "output" in classes and "stream" in classes and _is_python_source(block.astext()):
-            block["language"] = "python"
-            block["classes"] = [*classes, "bp-source"]
-
+# Printed source highlighted as Python: a notebook shows bp's code with `bp.show.source(f)`,
+# whose output holds the source twice, as text/plain (what nbval compares) and as text/markdown,
+# a fenced ```python block. myst-nb prefers the Markdown and renders it as a code block that
+# Pygments highlights (`div.cell_output div.highlight-python`); nothing is done here.
 
 # ---------------------------------------------------------------------------------------------
 # Math rendered at build time (see the module's docstring).
@@ -875,7 +854,6 @@ def setup(app):
     app.connect("source-read", _api_source)
     app.connect("autodoc-process-docstring", _plain_docstring)
     app.connect("doctree-read", _empty_links_as_text)
-    app.connect("doctree-read", _highlight_printed_source)
     app.connect("html-page-context", _page_context)
     app.connect("html-page-context", _language_switch)
     app.connect("html-page-context", _plain_page_titles, priority=900)

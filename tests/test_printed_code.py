@@ -1,11 +1,12 @@
 """The code the notebooks print is the code that runs (issue 10, item 6).
 
 A notebook shows bp's formulas by printing their source with
-``inspect.getsource(bp.<module>.<function>)``. That is only honest if the
-printed function is the one ``bp.train`` executes: a learner who edits
-``bp.propagation.hidden_delta`` must see training change. These tests read
-every ``inspect.getsource(...)`` target out of the notebooks' code cells and
-fail, naming the notebook and the target, when a target
+``bp.show.source(bp.<module>.<function>, ...)`` (issue 25: the source highlighted as
+Python). That is only honest if the printed function is the one ``bp.train``
+executes: a learner who edits ``bp.propagation.hidden_delta`` must see training
+change. These tests read every argument of ``bp.show.source(...)`` (and every
+``inspect.getsource(...)`` target) out of the notebooks' code cells and fail,
+naming the notebook and the target, when a target
 
 - is not a dotted name reached from the notebook's own imports (a variable,
   an expression): the reader cannot tell what was printed;
@@ -14,6 +15,9 @@ fail, naming the notebook and the target, when a target
 - is not bp code, or is a whole module;
 - is longer than ``MAX_LINES`` lines;
 - is a formula function that ``bp.train`` never calls.
+
+A cell that prints source the old way, ``print(inspect.getsource(...))``, fails too:
+its output is plain text, not highlighted.
 
 "Called by bp.train" is measured, not declared: ``sys.setprofile`` records
 every Python code object entered while ``bp.train`` trains small networks over
@@ -280,8 +284,13 @@ def _expand(dotted: str, imports: dict[str, str]) -> str | None:
     return imports[head] + ("." + rest if rest else "")
 
 
-def getsource_targets(path: Path) -> list[tuple[int, str, str | None]]:
-    """(cell index, the argument as written, its dotted name via the imports or None) per call."""
+#: The functions whose arguments a notebook prints the source of.
+SHOWING = ("bp.show.source", "inspect.getsource", "inspect.getsourcelines")
+
+
+def printed_targets(path: Path) -> list[tuple[int, str, str | None]]:
+    """(cell index, the argument as written, its dotted name via the imports or None) per
+    positional argument of every call of one of ``SHOWING``."""
     nb = json.loads(path.read_text(encoding="utf-8"))
     imports: dict[str, str] = {}
     found = []
@@ -311,11 +320,35 @@ def getsource_targets(path: Path) -> list[tuple[int, str, str | None]]:
                     continue
                 called = _dotted(node.func)
                 called = called and _expand(called, imports)
-                if called not in ("inspect.getsource", "inspect.getsourcelines"):
+                if called not in SHOWING:
                     continue
-                written = ast.unparse(node.args[0])
-                dotted = _dotted(node.args[0])
-                found.append((index, written, dotted and _expand(dotted, imports)))
+                arguments = node.args if called == "bp.show.source" else node.args[:1]
+                for argument in arguments:
+                    dotted = _dotted(argument)
+                    found.append(
+                        (index, ast.unparse(argument), dotted and _expand(dotted, imports))
+                    )
+    return found
+
+
+def printed_plainly(path: Path) -> list[int]:
+    """The code cells that print source the old way, with ``inspect.getsource(...)`` or
+    ``getsourcelines`` (plain, uncoloured text), by index."""
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    found = []
+    for index, cell in enumerate(cells):
+        source = "".join(cell["source"])
+        if cell["cell_type"] != "code" or "getsource" not in source:
+            continue
+        try:
+            tree = _cell_tree(source)
+        except SyntaxError:
+            continue  # printed_targets reports it
+        for node in ast.walk(tree):
+            called = isinstance(node, ast.Call) and _dotted(node.func)
+            if called and called.rpartition(".")[2] in ("getsource", "getsourcelines"):
+                found.append(index)
+                break
     return found
 
 
@@ -379,7 +412,7 @@ def teaching() -> CodeSet:
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: str(p.relative_to(ROOT)))
 def test_notebook_prints_only_code_that_runs(path, ran, teaching):
     failures = []
-    for index, written, dotted in getsource_targets(path):
+    for index, written, dotted in printed_targets(path):
         for problem in problems_with(written, dotted, ran, teaching):
             failures.append(f"cell {index}: {problem}")
     if failures:
@@ -387,6 +420,31 @@ def test_notebook_prints_only_code_that_runs(path, ran, teaching):
             f"{path.relative_to(ROOT)} prints code it should not:\n" + "\n".join(failures),
             pytrace=False,
         )
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_notebook_shows_source_highlighted(path):
+    """Source is shown with ``bp.show.source`` (highlighted as Python in Jupyter and on the
+    site), not printed as plain text."""
+    cells = printed_plainly(path)
+    assert not cells, (
+        f"{path.relative_to(ROOT)} prints source as plain text in cells {cells}: "
+        "end the cell with bp.show.source(f, ...) instead of print(inspect.getsource(f)) "
+        "(start= shows a part of f)"
+    )
+
+
+def test_printing_source_plainly_is_found(tmp_path):
+    cells = [
+        "import inspect\nimport bp",
+        "x = 1\nprint(inspect.getsource(bp.train))",
+        "bp.show.source(bp.train)",
+        "from inspect import getsource\nsrc = getsource(bp.train)\nprint(src[10:])",
+    ]
+    nb = {"cells": [{"cell_type": "code", "source": c} for c in cells]}
+    path = tmp_path / "nb.ipynb"
+    path.write_text(json.dumps(nb), encoding="utf-8")
+    assert printed_plainly(path) == [1, 3]
 
 
 def test_teaching_list_names_public_code():
@@ -428,16 +486,22 @@ def test_a_never_run_or_private_target_is_reported(ran, teaching):
 
 def test_targets_are_read_through_the_notebook_imports(tmp_path):
     cells = [
-        "import inspect as ins\nimport bp.descent as d\nfrom bp.propagation import forward as f",
-        "print(ins.getsource(d.epoch))\nprint(ins.getsource(f))\nprint(ins.getsource(g.x))",
+        "import bp\nimport bp.descent as d\nfrom bp.propagation import forward as f",
+        "bp.show.source(d.epoch, f, start='def')",
+        "import bp.show as sh\nfrom bp.show import source\nsh.source(g.x)\nsource(*fs, bp.train)",
+        "import inspect as ins\nprint(ins.getsource(d.epoch))\nins.getsourcelines(f)",
     ]
     nb = {"cells": [{"cell_type": "code", "source": c} for c in cells]}
     path = tmp_path / "nb.ipynb"
     path.write_text(json.dumps(nb), encoding="utf-8")
-    assert getsource_targets(path) == [
+    assert printed_targets(path) == [
         (1, "d.epoch", "bp.descent.epoch"),
         (1, "f", "bp.propagation.forward"),
-        (1, "g.x", None),
+        (2, "g.x", None),
+        (2, "*fs", None),
+        (2, "bp.train", "bp.train"),
+        (3, "d.epoch", "bp.descent.epoch"),
+        (3, "f", "bp.propagation.forward"),
     ]
 
 

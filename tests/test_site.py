@@ -727,33 +727,45 @@ def test_four_equations_box_is_whole(browser, server):
         context.close()
 
 
-def _prints_source(notebook: Path) -> bool:
+# A cell output that is a highlighted Python block (bp.show.source), maybe after what the cell
+# printed: the first 2,000 characters of the block (a few lines: a keyword among them).
+SHOWN_SOURCE = re.compile(
+    r'<div class="cell_output[^"]*">\s*'
+    r'(?:<div class="output stream[^"]*"><div class="highlight"><pre>'
+    r"(?:(?!</pre>).)*</pre></div>\s*</div>\s*)?"
+    r'<div class="highlight-python[^"]*"><div class="highlight"><pre>(.{0,2000})',
+    re.S,
+)
+
+
+def _shown_sources(notebook: Path) -> int:
+    """How many outputs of bp.show.source (a fenced ```python block in text/markdown)."""
     cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
-    return any(
-        "getsource" in "".join(c["source"])
-        and any(
-            o.get("name") == "stdout" and "".join(o.get("text", "")).startswith("def ")
-            for o in c.get("outputs", [])
-        )
+    return sum(
+        "".join(o.get("data", {}).get("text/markdown", "")).startswith("```python\n")
         for c in cells
         if c["cell_type"] == "code"
+        for o in c.get("outputs", [])
     )
 
 
 def test_printed_source_is_highlighted(site):
-    """Every notebook page whose notebook prints a function's source
-    (``print(inspect.getsource(f))``) shows it highlighted as Python: keywords in their own
-    colour, as in a code cell (the stored output stays plain text for nbval)."""
-    printing = [nb for nb in EDITIONS if _prints_source(nb)]
-    assert printing, "no notebook prints a function's source"
-    problems = []
-    for notebook in printing:
+    """Every function's source that a notebook shows (``bp.show.source(f)``) is highlighted
+    as Python on its page, keywords in their own colour as in a code cell: one
+    ``highlight-python`` block per such output, among the cell outputs (the stored text/plain
+    stays plain text for nbval)."""
+    showing = {nb: n for nb in EDITIONS if (n := _shown_sources(nb))}
+    assert showing, "no notebook shows a function's source"
+    problems = {}
+    for notebook, expected in showing.items():
         text = (site / _page(notebook)).read_text(encoding="utf-8")
-        outputs = re.findall(r'<div class="output stream([^"]*)"', text)
-        highlighted = [o for o in outputs if "highlight-python" in o]
-        if not highlighted or '<span class="k">def</span>' not in text:
-            problems.append(_page(notebook))
-    assert not problems, "pages whose printed source is plain text"
+        highlighted = SHOWN_SOURCE.findall(text)
+        keyword = [h for h in highlighted if '<span class="k">' in h]
+        if len(highlighted) != expected or len(keyword) != expected:
+            problems[_page(notebook)] = f"{len(keyword)} of {expected} highlighted"
+        if '<span class="k">def</span>' not in text:
+            problems[_page(notebook)] = "no highlighted def"
+    assert not problems, f"pages whose shown source is not highlighted: {problems}"
 
 
 def test_titles_are_plain_text(site):
