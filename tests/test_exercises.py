@@ -484,3 +484,67 @@ def test_c15_every_chinese_pointer_names_a_chinese_section_that_exists():
         assert pointers and not re.search("section|step|Derivation", zh), zh
         for notebook, section in pointers:
             assert section in _headings(notebook), (notebook, section)
+
+
+# -- survivors of mutation testing (tests/README.md, "Mutation testing") -----------------
+# The learner reads these texts: what their function returned, the exception it raised,
+# and which cases a pass covered. Each is checked here word for word.
+
+
+def test_what_a_result_is_called_in_a_message():
+    from bp.exercises._checker import _describe
+
+    assert _describe(np.zeros((2, 3))) == "a NumPy array of shape (2, 3)"
+    assert _describe(None) == "None"
+    assert _describe([1, 2]) == "a list of 2 items"
+    assert _describe((1, 2, 3)) == "a tuple of 3 items"
+    assert _describe(1) == "an int"  # a vowel: "an"
+    assert _describe(1.5) == "a float"
+    assert _describe({}) == "a dict"
+
+
+def test_an_exception_is_shown_on_one_line_of_at_most_80_characters():
+    from bp.exercises._checker import _short
+
+    class Unprintable(Exception):
+        def __str__(self):
+            raise RuntimeError
+
+    assert _short(ValueError("a  b\n   c")) == "ValueError: a b c"  # whitespace collapsed
+    assert _short(ValueError()) == "ValueError"  # no message: the type alone
+    assert _short(KeyError("k" * 78)) == f"KeyError: '{'k' * 78}'"  # quotes and 78: 80 kept
+    assert _short(ValueError("v" * 80)) == f"ValueError: {'v' * 80}"
+    assert _short(ValueError("v" * 81)) == f"ValueError: {'v' * 77}..."  # 81: cut to 80
+    assert _short(Unprintable()) == (
+        "Unprintable: (its message cannot be shown: its __str__ raised RuntimeError)"
+    )
+
+
+def test_two_errors_are_the_same_when_their_type_and_missing_layer_are():
+    from bp.exercises._checker import same_error
+
+    assert same_error(ValueError("a"), ValueError("b"))
+    assert not same_error(ValueError("a"), TypeError("a"))
+    assert not same_error(KeyError(2), KeyError(3))
+    assert same_error(KeyError(3), KeyError(3))
+    assert same_error(KeyError(), KeyError())  # no key at all, on both sides
+    assert same_error(KeyError("W"), KeyError("W"))
+    assert not same_error(KeyError("W"), KeyError("b"))
+    # bp's Layers say "no layer 3 here: ...": the same missing layer as a plain dict's 3
+    assert same_error(KeyError("no layer 3 here: the layers are l = [2]"), KeyError(3))
+    assert not same_error(KeyError("no layer 3 here: the layers are l = [2]"), KeyError(4))
+
+
+def test_a_pass_says_which_cases_it_covered():
+    from bp.exercises._cases import F32, F64, Case
+    from bp.exercises._checker import _coverage
+
+    def cases(*specs):
+        return [Case("case", (), dtype, m, equal) for m, equal, dtype in specs]
+
+    assert _coverage(cases((1, False, F64), (3, True, F32))) == (
+        "m = 1 and m > 1, unequal and equal layer sizes, float64 and float32"
+    )
+    assert _coverage(cases((5, False, F64), (2, False, F64))) == "m = 2, 5, float64"
+    assert _coverage(cases((1, True, F32), (1, True, F32))) == "m = 1, float32"
+    assert _coverage(cases((None, False, F64))) == "float64"

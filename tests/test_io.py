@@ -2,6 +2,7 @@
 the rename. (test_save_load.py and test_io_faults.py hold the round trips and the faults.)"""
 
 import os
+import re
 
 import numpy as np
 import pytest
@@ -46,3 +47,49 @@ def test_the_temporary_file_is_fsynced_before_it_replaces_the_target(tmp_path, m
     assert kinds == ["fsync", "replace"], events
     # the file synced is the file renamed onto the target
     assert events[0][1] == events[1][1] == os.stat(path).st_ino
+
+
+# -- survivors of mutation testing (tests/README.md, "Mutation testing") -----------------
+
+
+def _momentum_state():
+    """A network (2, 3, 2) and the state of two momentum steps, its velocities by hand."""
+    net = bp.Network((2, 3, 2), seed=0)
+    state = bp.OptimizerState.zeros("momentum", ("velocity",), net)
+    for l in (2, 3):  # distinct values in every slot, so that a swap or a lost one shows
+        state.slots["velocity"]["W"][l][...] = np.arange(net.W[l].size).reshape(net.W[l].shape) + l
+        state.slots["velocity"]["b"][l][...] = -np.arange(net.b[l].size)[:, None] - l
+    state.step = 2
+    return net, state
+
+
+def test_the_optimizer_state_round_trips_exactly(tmp_path):
+    net, state = _momentum_state()
+    bp.save(net, tmp_path / "net.npz", optimizer_state=state)
+    again = bp.load_optimizer_state(tmp_path / "net.npz")
+    assert (again.optimizer, again.step) == ("momentum", 2)
+    assert list(again.slots) == ["velocity"] and set(again.slots["velocity"]) == {"W", "b"}
+    for key in ("W", "b"):
+        got, want = again.slots["velocity"][key], state.slots["velocity"][key]
+        assert sorted(got) == [2, 3]
+        for l in (2, 3):
+            np.testing.assert_array_equal(got[l], want[l])
+
+
+def test_a_file_without_an_optimizer_state_gives_none(tmp_path):
+    bp.save(bp.Network((2, 3, 1), seed=0), tmp_path / "net.npz")
+    assert bp.load_optimizer_state(tmp_path / "net.npz") is None
+
+
+def test_an_optimizer_state_without_its_step_is_refused_naming_the_file(tmp_path):
+    net, state = _momentum_state()
+    path = tmp_path / "net.npz"
+    bp.save(net, path, optimizer_state=state)
+    with np.load(path) as stored:
+        arrays = {k: v for k, v in stored.items() if k != "optimizer_step"}
+    np.savez(path, **arrays)
+    with pytest.raises(
+        bp.ModelFileError,
+        match=f"^{re.escape(repr(str(path)))}: the optimizer state has no optimizer_step$",
+    ):
+        bp.load_optimizer_state(path)

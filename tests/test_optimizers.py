@@ -4,6 +4,7 @@ PyTorch is the oracle: the same network (bp.to_torch), the same batches, PyTorch
 SGD(momentum, nesterov, dampening=0) and Adam. bp's loss under reduction="mean" is
 (1/k) Σ_i ½‖a^{i,L} − y_i‖² (+ (λ/2k) Σ‖W^l‖²), so PyTorch's weight_decay equals λ/k
 for the weights of a batch of k, and 0 for the biases (bp does not regularize them).
+Only that comparison needs PyTorch: the steps by hand and the resumed runs run without it.
 """
 
 import numpy as np
@@ -11,8 +12,6 @@ import pytest
 
 import bp
 from bp import optimizers
-
-torch = pytest.importorskip("torch", reason="PyTorch is the oracle for the optimizers")
 
 CASES = [
     (name, k, l2)
@@ -22,7 +21,7 @@ CASES = [
 ]
 
 
-def _torch_optimizer(name, weights, biases, alpha):
+def _torch_optimizer(torch, name, weights, biases, alpha):
     groups = [{"params": weights, "weight_decay": 0.0}, {"params": biases, "weight_decay": 0.0}]
     if name == "adam":
         return torch.optim.Adam(groups, lr=alpha, betas=(0.9, 0.999), eps=1e-8)
@@ -32,6 +31,9 @@ def _torch_optimizer(name, weights, biases, alpha):
 
 @pytest.mark.parametrize("name, k, l2", CASES)
 def test_thirty_steps_equal_torch_optim(name, k, l2):
+    # Only this test needs PyTorch: the others (by hand, resuming) run without it, in
+    # mutation testing too.
+    torch = pytest.importorskip("torch", reason="PyTorch is the oracle for the optimizers")
     rng = np.random.default_rng(7)
     X, Y = rng.standard_normal((3, 12)), rng.uniform(size=(2, 12))
     net = bp.Network((3, 5, 4, 2), "tanh", "sigmoid", seed=1)
@@ -39,7 +41,7 @@ def test_thirty_steps_equal_torch_optim(name, k, l2):
     weights = [model[i].weight for i in range(0, len(model), 2)]
     biases = [model[i].bias for i in range(0, len(model), 2)]
     alpha = 0.01 if name == "adam" else 0.3
-    opt = _torch_optimizer(name, weights, biases, alpha)
+    opt = _torch_optimizer(torch, name, weights, biases, alpha)
     batch = 12 if k is None else k
     steps, state = 0, None
     while steps < 30:
@@ -271,3 +273,15 @@ def test_adams_negative_v_is_named_not_blamed_on_alpha():  # C19
     with pytest.raises(ValueError, match=r"v for W\[2\] holds negative values"):
         bp.train(net, X, Y, alpha=0.1, max_iter=1, epsilon=0.0, optimizer="adam",
                  optimizer_state=state)  # fmt: skip
+
+
+def test_momentum_update_without_nesterov_is_plain_momentum():
+    # Notebook 13 calls momentum_update without the nesterov argument: plain momentum.
+    # g = 0.5 (0.25 for b), β = 0.5, α = 0.1: v = g, so w = 1 − 0.1·0.5 = 0.95 and
+    # b = −0.025 (Nesterov would step by g + β v: w = 0.925).
+    net = bp.Network((1, 1), activation="identity", seed=0)
+    net.W[2][...], net.b[2][...] = 1.0, 0.0
+    velocity = bp.OptimizerState.zeros("momentum", ("velocity",), net).slots["velocity"]
+    optimizers.momentum_update(net, {2: np.array([[0.5]])}, {2: np.array([[0.25]])}, 0.1,
+                               velocity, 0.5)  # fmt: skip
+    assert (float(net.W[2][0, 0]), float(net.b[2][0, 0])) == (0.95, -0.025)

@@ -85,3 +85,13 @@ def test_l2_shrinks_the_weights():
     bp.train(decayed, X, Y, alpha=0.5, max_iter=300, epsilon=0.0, reduction="mean", l2=0.5)
     norm = lambda net: sum(np.sum(W**2) for W in net.W.values())  # noqa: E731
     assert norm(decayed) < 0.8 * norm(plain)
+
+
+def test_dropout_masks_have_the_networks_dtype():
+    # float32 training stays float32: each entry is 0 or 1/(1 − p) in the network's dtype.
+    net = bp.Network((2, 5, 4, 1), seed=0, dtype=np.float32)
+    masks = bp.regularization.dropout_masks(net, 7, 0.3, np.random.default_rng(0))
+    assert sorted(masks) == [2, 3]
+    for l, M in masks.items():
+        assert M.dtype == np.float32 and M.shape == (net.n(l), 7)
+        assert set(np.unique(M)) <= {np.float32(0), np.float32(1) / np.float32(0.7)}

@@ -152,3 +152,86 @@ def test_c37_predict_refuses_a_model_whose_fit_diverged():
         model.predict(X)
     model.set_params(alpha=0.01, max_iter=3).fit(X, X[:, 0])
     assert model.predict(X).shape == (90,)
+
+
+# -- survivors of mutation testing (tests/README.md, "Mutation testing") -----------------
+
+
+def test_a_diverged_fit_leaves_no_fitted_attribute_so_the_next_partial_fit_starts_afresh():
+    # scikit-learn's convention: an unfitted estimator has no attribute ending in "_". A
+    # diverged fit must not leave its weights to be trained on by the next partial_fit.
+    X = np.random.default_rng(0).standard_normal((20, 3))
+    y = np.arange(20) % 2
+    model = BPClassifier(optimizer="gd", max_iter=2, random_state=0).fit(X, y)
+    with pytest.raises(bp.TrainingDiverged):
+        model.set_params(alpha=1e6, max_iter=50).fit(X * 100, y)
+    for name in ("network_", "history_", "n_iter_", "classes_"):
+        assert not hasattr(model, name), name
+    with pytest.raises(ValueError, match="classes must be passed on the first call"):
+        model.partial_fit(X, y)  # a first call again: it needs the classes
+    model.set_params(alpha=0.01).partial_fit(X, y, classes=[0, 1])
+    assert model.n_iter_ == 1 and np.isfinite(model.network_.W[2]).all()
+
+
+def test_partial_fit_takes_two_classes_and_refuses_one():
+    X = np.random.default_rng(0).standard_normal((20, 3))
+    y = np.arange(20) % 2
+    model = BPClassifier(random_state=0).partial_fit(X, y, classes=[0, 1])
+    assert model.predict_proba(X).shape == (20, 2) and model.n_iter_ == 1
+    with pytest.raises(
+        ValueError, match=r"^Classifier can't train when only one class is present\.$"
+    ):
+        BPClassifier(random_state=0).partial_fit(X, np.zeros(20, int), classes=[0])
+
+
+@pytest.mark.parametrize("Estimator", [BPClassifier, BPRegressor])
+def test_partial_fit_converts_features_given_as_objects_to_float64(Estimator):
+    # validate_data(dtype=np.float64), as fit: numbers in an object array train as the
+    # same float64 X (bp.train itself refuses dtype object).
+    X = (np.arange(60).reshape(20, 3) % 7 - 3) / 2
+    y = np.arange(20) % 2
+    kwargs = dict(hidden_layer_sizes=(4,), optimizer="gd", random_state=0)
+    classes = [[0, 1]] if Estimator is BPClassifier else []
+    objects = Estimator(**kwargs).partial_fit(X.astype(object), y, *classes)
+    floats = Estimator(**kwargs).partial_fit(X, y, *classes)
+    for l in floats.network_.W:
+        np.testing.assert_array_equal(objects.network_.W[l], floats.network_.W[l])
+
+
+def test_regressor_partial_fit_takes_numbers_given_as_objects():
+    X = np.random.default_rng(0).standard_normal((12, 2))
+    y = np.linspace(-1, 1, 12)
+    kwargs = dict(hidden_layer_sizes=(3,), optimizer="gd", random_state=0)
+    numbers = BPRegressor(**kwargs).partial_fit(X, y)
+    objects = BPRegressor(**kwargs).partial_fit(X, y.astype(object))  # y_numeric=True
+    np.testing.assert_array_equal(objects.network_.W[2], numbers.network_.W[2])
+
+
+def test_regressor_partial_fit_twice_equals_fit_with_two_epochs_for_two_outputs():
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((30, 3)), rng.standard_normal((30, 2))
+    kwargs = dict(hidden_layer_sizes=(5,), batch_size=8, epsilon=0.0, random_state=1)
+    fitted = BPRegressor(max_iter=2, **kwargs).fit(X, y)
+    partial = BPRegressor(**kwargs).partial_fit(X, y)
+    assert partial.n_iter_ == 1
+    partial.partial_fit(X, y)
+    assert partial.n_iter_ == 2 and partial.predict(X).shape == (30, 2)
+    for l in fitted.network_.W:
+        np.testing.assert_array_equal(partial.network_.W[l], fitted.network_.W[l])
+        np.testing.assert_array_equal(partial.network_.b[l], fitted.network_.b[l])
+
+
+def test_regressor_partial_fit_keeps_its_number_of_outputs():
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((10, 2)), rng.standard_normal(10)
+    model = BPRegressor(hidden_layer_sizes=(3,), random_state=0).partial_fit(X, y)
+    assert model.predict(X).shape == (10,)  # 1-D y: 1-D predictions
+    model.partial_fit(X, y[:, np.newaxis])  # (n, 1) is still one output
+    assert model.predict(X).shape == (10,) and model.n_iter_ == 2
+    with pytest.raises(
+        ValueError, match=r"^y has another number of outputs than in the first partial_fit$"
+    ):
+        model.partial_fit(X, np.column_stack([y, y]))
+    column = BPRegressor(hidden_layer_sizes=(3,), random_state=0).partial_fit(X, y[:, None])
+    assert column.predict(X).shape == (10, 1)
+    column.partial_fit(X, y)  # and after (n, 1), a 1-D y is one output too

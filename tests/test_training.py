@@ -667,3 +667,120 @@ def test_stop_loss_compares_the_first_iteration_with_J_at_the_start():
     J0 = bp.loss(net, X, Y)
     h = bp.train(net.copy(), X, Y, alpha=0.1, max_iter=1, epsilon=1e9, stop="loss")
     assert h.converged and abs(h.loss[0] - J0) < 1e9
+
+
+# -- survivors of mutation testing (tests/README.md, "Mutation testing") -----------------
+
+
+def _progress_line(i, max_iter, h):
+    J = f"  J = {h.loss[i - 1]:.6g}" if h.loss else ""
+    return f"iteration {i}/{max_iter}{J}  max |ΔW|,|Δb| = {h.max_change[i - 1]:.3g}"
+
+
+@pytest.mark.parametrize("max_iter, shown", [(15, range(1, 16)), (25, [1, *range(2, 25, 2), 25])])
+@pytest.mark.parametrize("record_loss", [True, False])
+def test_verbose_to_a_file_prints_the_first_every_tenth_and_the_last_iteration(
+    small_net, capsys, max_iter, shown, record_loss
+):
+    # Not a terminal: a line at iteration 1, at every multiple of max_iter // 10 (1 for 15,
+    # 2 for 25) and at the last (25 is no multiple of 2: the closing line adds it), then
+    # how the run ended.
+    net, X, Y = small_net
+    h = bp.train(net, X, Y, alpha=0.1, max_iter=max_iter, epsilon=0.0, verbose=True,
+                 record_loss=record_loss)  # fmt: skip
+    want = [_progress_line(i, max_iter, h) for i in shown]
+    want.append(f"stopped after {max_iter} iteration(s): Max: {max_iter} iterations ran")
+    assert capsys.readouterr().err == "\n".join(want) + "\n"
+
+
+class _Terminal:
+    """A stderr that is a terminal, with a clock that advances ``tick`` seconds a reading."""
+
+    def __init__(self, tick):
+        self.text, self.now, self.tick = "", 100.0, tick
+
+    def isatty(self):
+        return True
+
+    def write(self, s):
+        self.text += s
+
+    def flush(self):
+        pass
+
+    def monotonic(self):
+        self.now += self.tick
+        return self.now
+
+
+@pytest.mark.parametrize("tick, shown", [(0.0, [1, 15]), (0.25, range(1, 16))])
+def test_verbose_on_a_terminal_rewrites_one_line_at_most_ten_times_a_second(
+    small_net, monkeypatch, tick, shown
+):
+    # A frozen clock: the first line, then nothing until the closing line shows the last
+    # iteration. A quarter of a second between iterations: every iteration is shown.
+    net, X, Y = small_net
+    terminal = _Terminal(tick)
+    monkeypatch.setattr(sys, "stderr", terminal)
+    monkeypatch.setattr(bp.training.time, "monotonic", terminal.monotonic)
+    h = bp.train(net, X, Y, alpha=0.1, max_iter=15, epsilon=0.0, verbose=True)
+    monkeypatch.undo()
+    lines = "".join("\r" + _progress_line(i, 15, h) for i in shown)
+    assert terminal.text == lines + "\nstopped after 15 iteration(s): Max: 15 iterations ran\n"
+
+
+def test_verbose_says_converged_or_stalled(small_net, capsys):
+    net, X, Y = small_net
+    h = bp.train(net.copy(), X, Y, alpha=0.5, max_iter=1000, epsilon=1e-2, verbose=True)
+    assert h.converged
+    last = capsys.readouterr().err.splitlines()[-1]
+    assert last == f"converged after {h.iterations} iteration(s): {h.reason}"
+    h = bp.train(net, X, Y, alpha=1e-12, max_iter=100, epsilon=1e-3, verbose=True)
+    assert h.stalled
+    last = capsys.readouterr().err.splitlines()[-1]
+    assert last == f"stalled after {h.iterations} iteration(s): {h.reason}"
+
+
+@pytest.mark.parametrize(
+    "loss, Y, want",
+    [
+        # ȳ per row (1 and 4): ½ Σ (y − ȳ)² = ½ (1 + 1 + 0 + 0)
+        ("mse", [[0.0, 2.0], [4.0, 4.0]], 1.0),
+        # rows ȳ = 1/4 and 1/2: −Σ [y ln ȳ + (1 − y) ln(1 − ȳ)]
+        (
+            "cross_entropy",
+            [[1.0, 0, 0, 0], [1, 0, 1, 0]],
+            np.log(4) + 3 * np.log(4 / 3) + 4 * np.log(2),
+        ),
+        # one-hot columns, ȳ = (1/3, 2/3): −Σ y ln ȳ
+        ("log_likelihood", [[1.0, 0, 0], [0, 1, 1]], np.log(3) + 2 * np.log(3 / 2)),
+    ],
+)
+def test_the_loss_of_the_constant_mean_output(loss, Y, want):
+    assert bp.training._constant_loss(loss, np.array(Y)) == pytest.approx(want, rel=1e-14)
+
+
+def test_the_loss_of_the_constant_mean_output_is_finite_for_a_constant_target_row():
+    # A row of zeros (ȳ = 0) and a row of ones (ȳ = 1): ln 0 is clipped to ln tiny of Y's
+    # own dtype and multiplied by 0, so those rows add nothing; the third row (ȳ = ½) adds
+    # 2 ln 2 (not 0 · ln 0 = nan).
+    for dtype in (np.float64, np.float32):
+        Y = np.array([[0, 0], [1, 1], [1, 0]], dtype)
+        assert bp.training._constant_loss("cross_entropy", Y) == pytest.approx(
+            2 * np.log(2), rel=1e-6
+        )
+
+
+def test_a_symmetric_layer_needs_two_units_alike_in_weights_and_biases():
+    def zeros(sizes):
+        net = bp.Network(sizes, seed=0)
+        for l in net.W:
+            net.W[l][...], net.b[l][...] = 0, 0
+        return net
+
+    assert bp.training._symmetric_layer(zeros((1, 2, 1))) == 2  # one input, two units alike
+    assert bp.training._symmetric_layer(zeros((3, 1, 1))) == 0  # one unit: nothing to be alike
+    net = zeros((2, 3, 1))
+    assert bp.training._symmetric_layer(net) == 2
+    net.b[2][1] = 0.5  # equal weights but not equal biases: the units differ
+    assert bp.training._symmetric_layer(net) == 0
