@@ -93,3 +93,45 @@ def test_an_optimizer_state_without_its_step_is_refused_naming_the_file(tmp_path
         match=f"^{re.escape(repr(str(path)))}: the optimizer state has no optimizer_step$",
     ):
         bp.load_optimizer_state(path)
+
+
+def test_numpy_scalars_in_info_come_back_as_plain_values(tmp_path):
+    # Scalars taken from arrays are NumPy's own types; info stores what they mean.
+    path = tmp_path / "net.npz"
+    info = {
+        "m": np.int64(400),
+        "alpha": np.float64(0.5),
+        "task": np.str_("xor"),
+        "shuffle": np.bool_(True),
+        "sizes": [np.int32(2), np.uint8(3)],
+    }
+    bp.save(bp.Network((2, 3, 1), seed=0), path, **info)
+    back = bp.load_info(path)
+    assert back == {"m": 400, "alpha": 0.5, "task": "xor", "shuffle": True, "sizes": [2, 3]}
+    assert [type(back[k]) for k in ("m", "alpha", "task", "shuffle")] == [int, float, str, bool]
+
+
+def test_the_info_of_a_format_1_file_is_read_from_its_own_entries(tmp_path):
+    # bp 0.1 (format 1) stored each item of info as an entry of its own, info_<key>.
+    path = tmp_path / "old.npz"
+    bp.save(bp.Network((2, 3, 1), seed=0), path)
+    with np.load(path) as stored:
+        arrays = {k: v for k, v in stored.items() if k != "info"}
+    arrays.update(format=np.array("bp-network-1"), info_task=np.array("xor"), info_m=np.array(400))
+    np.savez(path, **arrays)
+    assert bp.load_info(path) == {"task": "xor", "m": 400}
+
+
+@pytest.mark.parametrize(
+    "text, why",
+    [("{not json", "its info is not JSON"), ("[1, 2]", "must be a JSON object; got list")],
+)
+def test_info_that_is_not_a_json_object_is_refused_naming_the_file(tmp_path, text, why):
+    path = tmp_path / "net.npz"
+    bp.save(bp.Network((2, 3, 1), seed=0), path, task="xor")
+    with np.load(path) as stored:
+        arrays = dict(stored)
+    arrays["info"] = np.array(text)
+    np.savez(path, **arrays)
+    with pytest.raises(bp.ModelFileError, match=re.escape(repr(str(path))) + ".*" + re.escape(why)):
+        bp.load_info(path)

@@ -1,6 +1,7 @@
 """bp's estimators pass scikit-learn's own estimator checks, and work with its tools."""
 
 import pickle
+import warnings
 
 import numpy as np
 import pytest
@@ -235,3 +236,12 @@ def test_regressor_partial_fit_keeps_its_number_of_outputs():
     column = BPRegressor(hidden_layer_sizes=(3,), random_state=0).partial_fit(X, y[:, None])
     assert column.predict(X).shape == (10, 1)
     column.partial_fit(X, y)  # and after (n, 1), a 1-D y is one output too
+
+
+def test_decision_function_gives_minus_inf_for_a_probability_of_0_without_a_warning(monkeypatch):
+    X, y = np.array([[0.0], [1.0], [2.0], [3.0]]), np.array([0, 0, 1, 1])
+    clf = BPClassifier(hidden_layer_sizes=(2,), max_iter=2, random_state=0).fit(X, y)
+    monkeypatch.setattr(clf, "predict_proba", lambda X: np.array([[1.0, 0.0], [0.0, 1.0]]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert clf.decision_function(X[:2]).tolist() == [-np.inf, np.inf]

@@ -784,3 +784,16 @@ def test_a_symmetric_layer_needs_two_units_alike_in_weights_and_biases():
     assert bp.training._symmetric_layer(net) == 2
     net.b[2][1] = 0.5  # equal weights but not equal biases: the units differ
     assert bp.training._symmetric_layer(net) == 0
+
+
+def test_early_stopping_counts_from_the_first_of_equal_validation_losses():
+    # α so small that no weight moves: the validation loss is the same after every iteration,
+    # which is no improvement, so the best stays the first and early stopping ends the run.
+    net = bp.Network((2, 3, 1), seed=0)
+    rng = np.random.default_rng(0)
+    X, Y = rng.random((2, 8)), rng.random((1, 8))
+    h = bp.train(
+        net, X, Y, alpha=1e-300, max_iter=20, epsilon=0, validation=(X, Y), early_stopping=3
+    )
+    assert len(set(h.validation_loss)) == 1
+    assert (h.best_iteration, h.iterations, h.stopped_early) == (1, 4, True)
