@@ -27,9 +27,9 @@ def backward(net, z, a, Y):
     L = net.L
     delta = {L: (a[L] - Y) * net.output_activation.sigma_prime(z[L])}
     for l in range(L - 1, 1, -1):
-        delta[l] = np.einsum("kj,ki->ji", net.W[l + 1], delta[l + 1]) * net.activation.sigma_prime(
-            z[l]
-        )
+        delta[l] = np.einsum(
+            "kj,ki->ji", net.W[l + 1], delta[l + 1]
+        ) * net.activation.sigma_prime(z[l])
     return delta
 
 

@@ -20,7 +20,9 @@ def iteration(net, X, Y, alpha):
             a[l] = net.activation_of(l).sigma(z[l])
         delta = {L: (a[L] - Y[:, [i]]) * net.activation_of(L).sigma_prime(z[L])}
         for l in range(L - 1, 1, -1):
-            delta[l] = (net.W[l + 1].T @ delta[l + 1]) * net.activation_of(l).sigma_prime(z[l])
+            delta[l] = (net.W[l + 1].T @ delta[l + 1]) * net.activation_of(
+                l
+            ).sigma_prime(z[l])
         for l in range(2, L + 1):
             sum_dW[l] += delta[l] @ a[l - 1].T
             sum_db[l] += delta[l]
@@ -38,8 +40,12 @@ def iteration_by_matrices(net, X, Y, alpha):
         a[l] = net.activation_of(l).sigma(z[l])
     delta = {L: (a[L] - Y) * net.activation_of(L).sigma_prime(z[L])}
     for l in range(L - 1, 1, -1):
-        delta[l] = (delta[l + 1].T @ net.W[l + 1]).T * net.activation_of(l).sigma_prime(z[l])
-    gradients = {l: (delta[l] @ a[l - 1].T, delta[l].sum(axis=1, keepdims=True)) for l in delta}
+        delta[l] = (delta[l + 1].T @ net.W[l + 1]).T * net.activation_of(l).sigma_prime(
+            z[l]
+        )
+    gradients = {
+        l: (delta[l] @ a[l - 1].T, delta[l].sum(axis=1, keepdims=True)) for l in delta
+    }
     for l, (dW, db) in gradients.items():
         net.W[l] = net.W[l] - alpha * dW
         net.b[l] = net.b[l] - alpha * db
@@ -50,7 +56,9 @@ def should_stop(W_before, b_before, W_after, b_after, epsilon):
     pairs = [(W_before[l], W_after[l]) for l in W_before] + [
         (b_before[l], b_after[l]) for l in b_before
     ]
-    return all(bool(np.all(np.abs(after - before) < epsilon)) for before, after in pairs)
+    return all(
+        bool(np.all(np.abs(after - before) < epsilon)) for before, after in pairs
+    )
 
 
 def should_stop_by_largest(W_before, b_before, W_after, b_after, epsilon):
