@@ -15,7 +15,8 @@ def loss(z, a, y):
 
 
 def loss_by_samples(z, a, y):
-    """The same sum, one sample (column) at a time: J_i = ½ (a_i − y_i)^T (a_i − y_i)."""
+    """The same sum, one sample (column) at a time:
+    J_i = ½ (a_i − y_i)^T (a_i − y_i)."""
     J = 0.0
     for i in range(a.shape[1]):
         e = a[:, i] - y[:, i]

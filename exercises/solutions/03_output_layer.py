@@ -1,4 +1,4 @@
-"""Solutions to exercises/03_output_layer.ipynb: δ^L, ∂J/∂W^l and ∂J/∂b^l, two ways each.
+"""Solutions to exercises/03_output_layer.ipynb: δ^L, ∂J/∂W^l, ∂J/∂b^l, two ways each.
 
 Run this file to check them: ``python exercises/solutions/03_output_layer.py``.
 """
@@ -14,7 +14,8 @@ def output_delta(dJ_da, z_L, sigma_prime):
 
 
 def output_delta_by_jacobian(dJ_da, z_L, sigma_prime):
-    """δ^{i,L} = diag(σ'(z^{i,L})) ∂J/∂a^{i,L} for each sample: the diagonal Jacobian of σ."""
+    """δ^{i,L} = diag(σ'(z^{i,L})) ∂J/∂a^{i,L} for each sample:
+    the diagonal Jacobian of σ."""
     delta = np.empty_like(dJ_da)
     for i in range(dJ_da.shape[1]):
         delta[:, i] = np.diag(sigma_prime(z_L[:, i])) @ dJ_da[:, i]

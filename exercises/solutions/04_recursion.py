@@ -9,12 +9,14 @@ import bp.exercises
 
 
 def hidden_delta(W_next, delta_next, z, sigma_prime):
-    """δ^l = ((δ^{l+1})^T W^{l+1})^T ⊙ σ'(z^l): the document's row form, transposed back."""
+    """δ^l = ((δ^{l+1})^T W^{l+1})^T ⊙ σ'(z^l):
+    the document's row form, transposed back."""
     return (delta_next.T @ W_next).T * sigma_prime(z)
 
 
 def hidden_delta_by_jacobian(W_next, delta_next, z, sigma_prime):
-    """δ^{i,l} = (∂z^{l+1}/∂z^l)^T δ^{i,l+1} with ∂z^{l+1}/∂z^l = W^{l+1} diag(σ'(z^{i,l}))."""
+    """δ^{i,l} = (∂z^{l+1}/∂z^l)^T δ^{i,l+1}
+    with ∂z^{l+1}/∂z^l = W^{l+1} diag(σ'(z^{i,l}))."""
     delta = np.empty_like(z)
     for i in range(z.shape[1]):
         jacobian = W_next @ np.diag(sigma_prime(z[:, i]))
@@ -23,13 +25,13 @@ def hidden_delta_by_jacobian(W_next, delta_next, z, sigma_prime):
 
 
 def backward(net, z, a, Y):
-    """δ^L = (a^L − y) ⊙ σ'(z^L), then δ^l = (W^{l+1})^T δ^{l+1} ⊙ σ'(z^l) for l = L−1, …, 2."""
+    """δ^L = (a^L − y) ⊙ σ'(z^L), then δ^l = (W^{l+1})^T δ^{l+1} ⊙ σ'(z^l)
+    for l = L−1, …, 2."""
     L = net.L
     delta = {L: (a[L] - Y) * net.output_activation.sigma_prime(z[L])}
     for l in range(L - 1, 1, -1):
-        delta[l] = np.einsum("kj,ki->ji", net.W[l + 1], delta[l + 1]) * net.activation.sigma_prime(
-            z[l]
-        )
+        back = np.einsum("kj,ki->ji", net.W[l + 1], delta[l + 1])
+        delta[l] = back * net.activation.sigma_prime(z[l])
     return delta
 
 

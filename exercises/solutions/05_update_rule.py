@@ -1,4 +1,4 @@
-"""Solutions to exercises/05_update_rule.ipynb: the gradients of every layer and the update.
+"""Solutions to exercises/05_update_rule.ipynb: every layer's gradients and the update.
 
 Run this file to check them: ``python exercises/solutions/05_update_rule.py``.
 """
@@ -18,7 +18,8 @@ def layer_gradients(net, delta, a):
 
 
 def layer_gradients_by_samples(net, delta, a):
-    """Σ_i δ^{i,l} (a^{i,l-1})^T and Σ_i δ^{i,l}: the document's sums over the samples."""
+    """Σ_i δ^{i,l} (a^{i,l-1})^T and Σ_i δ^{i,l}:
+    the document's sums over the samples."""
     dW = {l: np.zeros_like(W) for l, W in net.W.items()}
     db = {l: np.zeros_like(b) for l, b in net.b.items()}
     for i in range(a[1].shape[1]):
@@ -29,7 +30,8 @@ def layer_gradients_by_samples(net, delta, a):
 
 
 def update(net, dW, db, alpha):
-    """W^l ← W^l − α ∂J/∂W^l and b^l ← b^l − α ∂J/∂b^l, writing into the arrays themselves."""
+    """W^l ← W^l − α ∂J/∂W^l and b^l ← b^l − α ∂J/∂b^l,
+    writing into the arrays themselves."""
     for l in net.W:
         np.subtract(net.W[l], alpha * dW[l], out=net.W[l])
         np.subtract(net.b[l], alpha * db[l], out=net.b[l])

@@ -1,4 +1,4 @@
-"""Solutions to exercises/06_algorithm.ipynb: one iteration and the ε test, two ways each.
+"""Solutions to exercises/06_algorithm.ipynb: one iteration, the ε test, two ways each.
 
 Run this file to check them: ``python exercises/solutions/06_algorithm.py``.
 """
@@ -9,7 +9,8 @@ import bp.exercises
 
 
 def iteration(net, X, Y, alpha):
-    """The document's box, line by line: every sample forward and back, then one update."""
+    """The document's box, line by line:
+    every sample forward and back, then one update."""
     L, m = net.L, X.shape[1]
     sum_dW = {l: np.zeros_like(W) for l, W in net.W.items()}
     sum_db = {l: np.zeros_like(b) for l, b in net.b.items()}
@@ -20,7 +21,8 @@ def iteration(net, X, Y, alpha):
             a[l] = net.activation_of(l).sigma(z[l])
         delta = {L: (a[L] - Y[:, [i]]) * net.activation_of(L).sigma_prime(z[L])}
         for l in range(L - 1, 1, -1):
-            delta[l] = (net.W[l + 1].T @ delta[l + 1]) * net.activation_of(l).sigma_prime(z[l])
+            sigma_prime = net.activation_of(l).sigma_prime
+            delta[l] = (net.W[l + 1].T @ delta[l + 1]) * sigma_prime(z[l])
         for l in range(2, L + 1):
             sum_dW[l] += delta[l] @ a[l - 1].T
             sum_db[l] += delta[l]
@@ -30,7 +32,8 @@ def iteration(net, X, Y, alpha):
 
 
 def iteration_by_matrices(net, X, Y, alpha):
-    """The same with the m samples as columns: each loop over i becomes a matrix product."""
+    """The same with the m samples as columns:
+    each loop over i becomes a matrix product."""
     L = net.L
     z, a = {}, {1: X}
     for l in range(2, L + 1):
@@ -38,8 +41,11 @@ def iteration_by_matrices(net, X, Y, alpha):
         a[l] = net.activation_of(l).sigma(z[l])
     delta = {L: (a[L] - Y) * net.activation_of(L).sigma_prime(z[L])}
     for l in range(L - 1, 1, -1):
-        delta[l] = (delta[l + 1].T @ net.W[l + 1]).T * net.activation_of(l).sigma_prime(z[l])
-    gradients = {l: (delta[l] @ a[l - 1].T, delta[l].sum(axis=1, keepdims=True)) for l in delta}
+        sigma_prime = net.activation_of(l).sigma_prime
+        delta[l] = (delta[l + 1].T @ net.W[l + 1]).T * sigma_prime(z[l])
+    gradients = {
+        l: (delta[l] @ a[l - 1].T, delta[l].sum(axis=1, keepdims=True)) for l in delta
+    }
     for l, (dW, db) in gradients.items():
         net.W[l] = net.W[l] - alpha * dW
         net.b[l] = net.b[l] - alpha * db
@@ -50,7 +56,9 @@ def should_stop(W_before, b_before, W_after, b_after, epsilon):
     pairs = [(W_before[l], W_after[l]) for l in W_before] + [
         (b_before[l], b_after[l]) for l in b_before
     ]
-    return all(bool(np.all(np.abs(after - before) < epsilon)) for before, after in pairs)
+    return all(
+        bool(np.all(np.abs(after - before) < epsilon)) for before, after in pairs
+    )
 
 
 def should_stop_by_largest(W_before, b_before, W_after, b_after, epsilon):
