@@ -1,6 +1,7 @@
 """bp's estimators pass scikit-learn's own estimator checks, and work with its tools."""
 
 import pickle
+import re
 import warnings
 
 import numpy as np
@@ -95,7 +96,7 @@ def test_weight_decay_is_forwarded_to_train():
 
 # -- issue 23: scikit-learn's conventions ------------------------------------------------
 
-from sklearn.exceptions import NotFittedError  # noqa: E402
+from sklearn.exceptions import ConvergenceWarning, NotFittedError  # noqa: E402
 from sklearn.utils._param_validation import InvalidParameterError  # noqa: E402
 
 
@@ -245,3 +246,173 @@ def test_decision_function_gives_minus_inf_for_a_probability_of_0_without_a_warn
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert clf.decision_function(X[:2]).tolist() == [-np.inf, np.inf]
+
+
+@pytest.mark.parametrize("Estimator", [BPClassifier, BPRegressor])
+def test_a_bad_hidden_layer_size_is_refused_naming_the_estimator(Estimator):
+    """Worded as scikit-learn's own parameter errors ("The 'alpha' parameter of BPClassifier
+    must be ..."): the class's name, the range, and the value given."""
+    X, y = _blobs()
+    if Estimator is BPRegressor:
+        y = X[:, 0]
+    expected = (
+        f"The 'hidden_layer_sizes' parameter of {Estimator.__name__} must be an int in the "
+        "range [1, inf) or a sequence of them. Got (4, 1.5) instead."
+    )
+    with pytest.raises(InvalidParameterError, match=f"^{re.escape(expected)}$"):
+        Estimator(hidden_layer_sizes=(4, 1.5)).fit(X, y)
+
+
+@pytest.mark.parametrize(
+    "hidden, sizes",
+    [(1, (1,)), ((1,), (1,)), ([3, 1], (3, 1)), (np.array(5), (5,)), (np.array([4, 1]), (4, 1))],
+    ids=["1", "(1,)", "[3, 1]", "np.array(5)", "np.array([4, 1])"],
+)
+def test_hidden_layer_sizes_take_one_unit_and_int_arrays_of_any_shape_up_to_1_d(hidden, sizes):
+    # [1, inf): a hidden layer of one unit is allowed, as in MLPClassifier. A NumPy array
+    # counts as its list of ints; a 0-d array, as its one int.
+    X, y = _blobs()
+    model = BPClassifier(hidden_layer_sizes=hidden, max_iter=2, random_state=0).fit(X, y)
+    assert model.network_.sizes == (2, *sizes, 3)
+
+
+@pytest.mark.parametrize(
+    "setting", [{"shuffle": False}, {"l2": 0.3}, {"optimizer": "momentum"}], ids=str
+)
+def test_regressor_fit_forwards_shuffle_l2_and_optimizer_to_bp_train(setting):
+    # Each differs from bp.train's default (shuffle=True, l2=0, optimizer="gd"), so a setting
+    # that did not reach bp.train would train other weights.
+    rng = np.random.default_rng(1)
+    X, y = rng.standard_normal((40, 3)), rng.standard_normal(40)
+    settings = {"shuffle": True, "l2": 0.0, "optimizer": "gd", **setting}
+    model = BPRegressor(hidden_layer_sizes=(5,), alpha=0.05, max_iter=3, batch_size=8,
+                        random_state=3, **settings).fit(X, y)  # fmt: skip
+    seed = np.random.default_rng(np.random.RandomState(3).randint(2**31 - 1))
+    net = bp.Network((3, 5, 1), "tanh", "identity", seed=seed, init="xavier")
+    bp.train(net, X.T, y[np.newaxis, :], alpha=0.05, max_iter=3, epsilon=1e-7, batch_size=8,
+             seed=seed, reduction="mean", **settings)  # fmt: skip
+    for l in net.W:
+        np.testing.assert_array_equal(model.network_.W[l], net.W[l])
+        np.testing.assert_array_equal(model.network_.b[l], net.b[l])
+
+
+def _untemper(y: int) -> int:
+    """The Mersenne Twister's state word that its tempering turns into the output y."""
+    y ^= y >> 18
+    y ^= (y << 15) & 0xEFC60000
+    x = y
+    for _ in range(4):  # undo y ^= (y << 7) & 0x9D2C5680, 7 bits more each time
+        x = y ^ ((x << 7) & 0x9D2C5680)
+    x &= 0xFFFFFFFF
+    z = x
+    for _ in range(2):  # undo y ^= y >> 11
+        z = x ^ (z >> 11)
+    return z
+
+
+def test_fit_draws_its_seed_from_all_of_0_to_2_31_minus_2():
+    # fit's seed is random_state.randint(2**31 - 1): 0..2**31 - 2, the top one included. A
+    # RandomState set up so that its next 32-bit draw is 2**31 - 2 must give that seed.
+    key = np.random.RandomState(0).get_state()[1].copy()
+    key[0] = _untemper(2**31 - 2)
+    state = ("MT19937", key, 0)  # position 0: the next draw is key[0], tempered
+    check = np.random.RandomState()
+    check.set_state(state)
+    assert check.randint(2**31 - 1) == 2**31 - 2
+    random_state = np.random.RandomState()
+    random_state.set_state(state)
+    rng = np.random.default_rng(1)
+    X, y = rng.standard_normal((12, 2)), rng.standard_normal(12)
+    model = BPRegressor(hidden_layer_sizes=(3,), optimizer="gd", max_iter=2,
+                        random_state=random_state).fit(X, y)  # fmt: skip
+    seed = np.random.default_rng(2**31 - 2)
+    net = bp.Network((2, 3, 1), "tanh", "identity", seed=seed, init="xavier")
+    bp.train(net, X.T, y[np.newaxis, :], alpha=0.01, max_iter=2, epsilon=1e-7, seed=seed,
+             reduction="mean")  # fmt: skip
+    for l in net.W:
+        np.testing.assert_array_equal(model.network_.W[l], net.W[l])
+
+
+@pytest.mark.parametrize("method", ["fit", "partial_fit"])
+def test_a_stalled_fit_warns_convergence_warning_with_its_reason_at_the_callers_line(method):
+    # The step α=20 is too large: J rises without overflowing, so bp.train marks the run
+    # stalled and fit says why, as scikit-learn's MLP warns when it stops unconverged.
+    X, y = np.random.default_rng(0).standard_normal((20, 2)), np.arange(20) % 2
+    model = BPClassifier(hidden_layer_sizes=(8,), activation="relu", init="he", alpha=20.0,
+                         optimizer="gd", max_iter=30, epsilon=0.0, random_state=0)  # fmt: skip
+    classes = [[0, 1]] if method == "partial_fit" else []
+    with pytest.warns(ConvergenceWarning) as record:
+        getattr(model, method)(X, y, *classes)
+    [warning] = record
+    assert model.history_.stalled and "α is probably too large" in model.history_.reason
+    assert str(warning.message) == f"training stalled: {model.history_.reason}"
+    assert warning.filename == __file__  # stacklevel=3: this line, not one inside bp/
+
+
+@pytest.mark.parametrize("Estimator", [BPClassifier, BPRegressor])
+def test_predict_after_a_diverged_fit_says_which_estimator_and_why(Estimator):
+    X = np.random.default_rng(0).standard_normal((20, 3))
+    y = np.arange(20) % 2 if Estimator is BPClassifier else X[:, 0] * 1e3
+    model = Estimator(optimizer="gd", alpha=1e6, max_iter=50, random_state=0)
+    with pytest.raises(bp.TrainingDiverged) as diverged:
+        model.fit(X * 100, y)
+    expected = (
+        f"This {Estimator.__name__} instance is not fitted: its last fit raised TrainingDiverged "
+        f"({diverged.value}). Call 'fit' again (with a smaller alpha, for instance) before "
+        "using this estimator."
+    )
+    with pytest.raises(NotFittedError, match=f"^{re.escape(expected)}$"):
+        model.predict(X)
+
+
+def test_fit_refuses_a_single_class_and_the_classifier_stays_unfitted():
+    """The refusal comes after validate_data set n_features_in_ and fit set classes_: the
+    classifier counts as fitted only once it has network_, so predict raises scikit-learn's
+    NotFittedError (check_is_fitted's wording), not an AttributeError."""
+    X = np.random.default_rng(0).standard_normal((20, 3))
+    model = BPClassifier(random_state=0)
+    with pytest.raises(
+        ValueError, match=r"^Classifier can't train when only one class is present\.$"
+    ):
+        model.fit(X, np.zeros(20, int))
+    with pytest.raises(
+        NotFittedError,
+        match=r"^This BPClassifier instance is not fitted yet\. Call 'fit' with appropriate "
+        r"arguments before using this estimator\.$",
+    ):
+        model.predict(X)
+
+
+def test_partial_fit_refuses_labels_outside_its_classes():
+    X, y = _blobs()  # labels "a", "b", "c"
+    with pytest.raises(ValueError, match=r"^y holds labels outside classes_=\['a', 'b'\]$"):
+        BPClassifier(random_state=0).partial_fit(X, y, classes=["a", "b"])
+
+
+def test_partial_fit_batches_need_not_hold_every_class():
+    # As MLPClassifier: classes= names them all on the first call, so the network has one
+    # output per class even when a batch lacks the last ones.
+    X, y = _blobs()  # labels "a", "b", "c"
+    model = BPClassifier(random_state=0)
+    model.partial_fit(X[y != "c"], y[y != "c"], classes=["a", "b", "c"])
+    assert model.network_.sizes[-1] == 3 and model.predict_proba(X).shape == (90, 3)
+    model.partial_fit(X[y == "a"], y[y == "a"])  # one class alone
+    assert model.n_iter_ == 2 and model.predict_proba(X).shape == (90, 3)
+
+
+@pytest.mark.parametrize("method", ["fit", "partial_fit"])
+@pytest.mark.parametrize("Estimator", [BPClassifier, BPRegressor])
+def test_features_given_as_strings_of_numbers_train_and_predict_as_the_numbers(Estimator, method):
+    """validate_data(dtype=np.float64) converts X as float() does, in fit, partial_fit and
+    predict (as MLPClassifier's fit; its predict refuses them): scikit-learn's default,
+    dtype="numeric", refuses strings."""
+    X = np.random.default_rng(0).standard_normal((20, 3))
+    text = X.astype(str)  # as read from a text file: each string gives back its float exactly
+    y = np.arange(20) % 2
+    kwargs = dict(hidden_layer_sizes=(4,), max_iter=3, random_state=0)
+    classes = [[0, 1]] if Estimator is BPClassifier and method == "partial_fit" else []
+    numbers = getattr(Estimator(**kwargs), method)(X, y, *classes)
+    strings = getattr(Estimator(**kwargs), method)(text, y, *classes)
+    for l in numbers.network_.W:
+        np.testing.assert_array_equal(strings.network_.W[l], numbers.network_.W[l])
+    np.testing.assert_array_equal(strings.predict(text), numbers.predict(X))
