@@ -190,10 +190,7 @@ class BPClassifier(ClassifierMixin, _BPEstimator):
         self._check_params()
         X, y = validate_data(self, X, y, dtype=np.float64)
         check_classification_targets(y)
-        self._encoder = LabelEncoder().fit(y)
-        self.classes_ = self._encoder.classes_
-        if self.classes_.size < 2:
-            raise ValueError("Classifier can't train when only one class is present.")
+        self._classes(y)
         return self._fit(X, self._targets(y), self.max_iter, first=True)
 
     def partial_fit(self, X, y, classes=None):
@@ -204,11 +201,17 @@ class BPClassifier(ClassifierMixin, _BPEstimator):
         X, y = validate_data(self, X, y, dtype=np.float64, reset=first)
         check_classification_targets(y)
         if _check_partial_fit_first_call(self, classes):
-            self._encoder = LabelEncoder().fit(classes)
-            self.classes_ = self._encoder.classes_
-            if self.classes_.size < 2:
-                raise ValueError("Classifier can't train when only one class is present.")
+            self._classes(classes)
         return self._fit(X, self._targets(y), 1, first=first)
+
+    def _classes(self, labels) -> None:
+        """classes_ from the labels; one class is refused, and the classifier is left unfitted
+        (a network trained for other classes must not answer for these)."""
+        self._encoder = LabelEncoder().fit(labels)
+        self.classes_ = self._encoder.classes_
+        if self.classes_.size < 2:
+            self._unfit("")
+            raise ValueError("Classifier can't train when only one class is present.")
 
     def _targets(self, y) -> np.ndarray:
         if not np.isin(y, self.classes_).all():

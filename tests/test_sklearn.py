@@ -383,6 +383,31 @@ def test_fit_refuses_a_single_class_and_the_classifier_stays_unfitted():
         model.predict(X)
 
 
+def test_a_refused_refit_leaves_no_model_behind():
+    """A fitted 3-class classifier refit on one class refuses it, and its old network must not
+    answer for the new classes_: predict says the classifier is not fitted (it raised an
+    IndexError, after classes_ had been overwritten with one class)."""
+    X, y = _blobs()  # labels "a", "b", "c"
+    model = BPClassifier(random_state=0, max_iter=5).fit(X, y)
+    with pytest.raises(ValueError, match="only one class"):
+        model.fit(X, np.full(len(y), "a"))
+    assert not hasattr(model, "network_") and not hasattr(model, "classes_")
+    with pytest.raises(NotFittedError, match="is not fitted yet"):
+        model.predict(X)
+
+
+def test_a_refused_first_partial_fit_still_needs_classes():
+    """partial_fit(classes=[one label]) is refused; the next call without classes is refused
+    too (classes are needed on the first call), not trained as a one-class softmax."""
+    X, y = _blobs()
+    model = BPClassifier(random_state=0)
+    with pytest.raises(ValueError, match="only one class"):
+        model.partial_fit(X, np.full(len(y), "a"), classes=["a"])
+    with pytest.raises(ValueError, match="classes must be passed on the first call"):
+        model.partial_fit(X, np.full(len(y), "a"))
+    assert not hasattr(model, "network_")
+
+
 def test_partial_fit_refuses_labels_outside_its_classes():
     X, y = _blobs()  # labels "a", "b", "c"
     with pytest.raises(ValueError, match=r"^y holds labels outside classes_=\['a', 'b'\]$"):
