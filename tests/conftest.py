@@ -77,21 +77,3 @@ def small_net():
     Y = rng.uniform(size=(2, 5))
     return net, X, Y
 
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Under a mutation run (``mutmut run``), run the fastest tests first.
-
-    mutmut runs each mutant's tests with ``-x``: the first failure kills the mutant. In file
-    order a mutant often waits behind slow tests for the one fast test that catches it;
-    ordered by the durations mutmut measured (mutants/mutmut-stats.json), it rarely does.
-    Outside a mutation run nothing is reordered.
-    """
-    import json
-    import os
-    from pathlib import Path
-
-    stats = Path("mutmut-stats.json")
-    if "__mutmut_" not in os.environ.get("MUTANT_UNDER_TEST", "") or not stats.exists():
-        return
-    duration = json.loads(stats.read_text(encoding="utf-8"))["duration_by_test"]
-    items.sort(key=lambda item: duration.get(item.nodeid, 0.0))
