@@ -293,3 +293,270 @@ def test_sgd_started_at_the_least_squares_optimum_is_not_stalled():
         history = bp.train(net.copy(), X, Y, alpha=0.001, max_iter=20, epsilon=1e-12,
                            batch_size=batch_size, seed=0, record_loss=record_loss)  # fmt: skip
         assert not history.stalled, history.reason
+
+
+# -- survivors of mutation testing (tests/README.md, "Mutation testing") -----------------
+# What sits stuck: bp.training._stuck looks at the first 1024 samples and reports the output
+# units saturated on the wrong side when they are over a quarter of them.
+
+
+def _saturated_sigmoid(Y):
+    """A one-layer sigmoid network with z = 10 for every sample (σ(10) ≈ 1, σ'(10) ≈ 5e-5,
+    under 1 % of σ'(0) = ¼): a sample with target 0 is saturated on the wrong side, one with
+    target 1 is right."""
+    net = bp.Network((1, 1), seed=0)
+    net.W[2][...], net.b[2][...] = 1.0, 0.0
+    return net, np.full((1, Y.shape[1]), 10.0)
+
+
+@pytest.mark.parametrize("wrong, stuck", [(256, False), (257, True)])
+def test_stuck_outputs_count_over_a_quarter_of_the_first_1024_samples(wrong, stuck):
+    # 1100 samples: `wrong` of the first 1024 have target 0, and so do the last 76, which are
+    # not looked at (over all 1100, 256 + 76 = 332 would be over a quarter of 1100). A quarter
+    # of 1024 is 256: exactly a quarter is not over it.
+    Y = np.ones((1, 1100))
+    Y[0, :wrong] = 0.0
+    Y[0, 1024:] = 0.0
+    net, X = _saturated_sigmoid(Y)
+    want = f"{wrong} of 1024 output units saturated on the wrong side" if stuck else ""
+    assert bp.training._stuck(net, X, Y) == want
+
+
+def test_the_sigmoid_saturates_where_its_slope_is_under_a_hundredth_of_its_largest():
+    # σ'(z) < ¼/100 from |z| = ln((1 + √0.99) / (1 − √0.99)) ≈ 5.99 on: z = 5.9 is not
+    # saturated, z = 6.1 is (and −6.1 on the other side). All are more than ½ from target.
+    edge = np.log((1 + np.sqrt(0.99)) / (1 - np.sqrt(0.99)))
+    assert 5.9 < edge < 6.1
+    net = bp.Network((1, 1), seed=0)
+    z = np.array([[5.9, 6.1, -6.1]])
+    a = bp.activations.sigmoid(z)
+    Y = np.array([[0.0, 0.0, 1.0]])
+    assert bp.training._stuck_outputs(net, z, a, Y) == (2, 3)
+
+
+def test_a_dead_relu_output_must_be_more_than_a_half_from_its_target_to_be_stuck():
+    # z < 0: a = 0 and σ' = 0. A target ½ away is not stuck (it is not more than ½ away).
+    net = bp.Network((1, 1), "relu", seed=0)
+    z = np.array([[-1.0, -1.0]])
+    Y = np.array([[0.5, 0.75]])
+    assert bp.training._stuck_outputs(net, z, bp.activations.relu(z), Y) == (1, 2)
+
+
+@pytest.mark.parametrize(
+    "output, loss", [("leaky_relu", "mse"), ("identity", "mse"), ("softmax", "log_likelihood")]
+)
+def test_outputs_that_never_saturate_are_never_stuck(output, loss):
+    # Leaky ReLU's slope is 0.01 for z ≤ 0: exactly a hundredth of its largest, 1, which is
+    # not under it. Identity's slope is 1; softmax has no σ'. Every unit is far from target.
+    net = bp.Network((1, 2), "sigmoid", output, loss, seed=0)
+    z = np.array([[-100.0], [100.0]])
+    a = net.output_activation.sigma(z)
+    Y = np.array([[1.0], [0.0]])
+    assert bp.training._stuck_outputs(net, z, a, Y) == (0, 2)
+    assert bp.training._stuck(net, np.zeros((1, 1)), Y) == ""
+
+
+# A run that learned nothing (bp.training._learned_nothing): the ε rule fired while J had
+# fallen by less than 10 % of J_start, J is above 90 % of J_const (the J of the constant output
+# ȳ), and the last iteration lowered J by no more than 1 % of J_start.
+
+
+def _learned_nothing(stop):
+    X, Y = data.moons(40, seed=0)
+    net = bp.Network((2, 3, 1), seed=0)
+    start = net.copy()
+    h = bp.train(net, X, Y, alpha=1e-4, max_iter=100, epsilon=1e-3, stop=stop)
+    return h, bp.loss(start, X, Y), bp.loss(net, X, Y), Y
+
+
+@pytest.mark.parametrize(
+    "stop, rule",
+    [
+        ("change", "the ε rule"),
+        ("relative_change", "the relative ε rule"),
+        ("loss", "the loss rule"),
+    ],
+)
+def test_a_run_that_learned_nothing_says_which_rule_stopped_it_and_by_how_much_J_fell(stop, rule):
+    h, J_start, J_end, Y = _learned_nothing(stop)
+    fall = J_start - J_end
+    assert h.stalled and not h.converged and 0 < fall < 0.01 * J_start
+    percent = 100 * fall / J_start
+    assert f"{percent:.2g}" != f"{1.01 * percent:.2g}"  # the message shows a 1 % error
+    J_const = 0.5 * np.sum(np.square(Y - Y.mean()))  # mse of the constant output ȳ
+    assert h.reason == (
+        f"{rule} stopped a run that learned nothing: J fell by only {fall:.3g} "
+        f"({percent:.2g} % of J at the start), no better than outputting the mean target for "
+        f"every sample (J = {J_const:.4g}); α is probably too small for this ε (try a larger "
+        "alpha or a smaller epsilon)"
+    )
+
+
+def test_all_zero_weights_are_blamed_in_full():
+    # XOR from all-zero weights: every unit outputs σ(0) = ½ and no gradient separates them.
+    # J_i = ½ (½ − y_i)² = ⅛ for each of the 4 samples, J = ½, and ȳ = ½ gives J_const = ½.
+    X = np.array([[0.0, 0, 1, 1], [0, 1, 0, 1]])
+    Y = np.array([[0.0, 1, 1, 0]])
+    net = bp.Network((2, 3, 1), seed=0)
+    for l in net.W:
+        net.W[l][...] = 0
+        net.b[l][...] = 0
+    h = bp.train(net, X, Y, alpha=0.5, max_iter=10, epsilon=1e-4)
+    assert h.reason == (
+        "the ε rule stopped a run that learned nothing: J did not fall (0.5 at the start, 0.5 "
+        "at the end), no better than outputting the mean target for every sample (J = 0.5); "
+        "hidden layer 2's units are all alike (a symmetric start such as all-zero weights "
+        "stays symmetric under gradient descent): initialise with random weights"
+    )
+
+
+def test_a_run_that_learned_nothing_is_diagnosed_without_a_recorded_loss():
+    X, Y = data.moons(40, seed=0)
+    net = bp.Network((2, 3, 1), seed=0)
+    recorded = bp.train(net.copy(), X, Y, alpha=1e-4, max_iter=100, epsilon=1e-3)
+    h = bp.train(net, X, Y, alpha=1e-4, max_iter=100, epsilon=1e-3, record_loss=False)
+    assert h.loss == [] and h.stalled and not h.converged
+    assert h.iterations == recorded.iterations and h.reason == recorded.reason
+
+
+def test_the_learned_nothing_diagnosis_counts_the_l2_term_in_J():
+    # α = 1e-300 moves no weight: J (with its L2 term) did not fall, and J_const is shown
+    # with the same L2 term, (λ/2) Σ_l ‖W^l‖², as every J of the run.
+    X, Y = data.moons(40, seed=0)
+    net = bp.Network((2, 3, 1), seed=0)
+    l2 = 1.0
+    J = bp.loss(net, X, Y, l2=l2)
+    penalty = l2 / 2 * sum(float(np.sum(np.square(W))) for W in net.W.values())
+    J_const = 0.5 * np.sum(np.square(Y - Y.mean())) + penalty
+    assert f"{J_const:.4g}" != f"{J_const - penalty:.4g}"
+    h = bp.train(net, X, Y, alpha=1e-300, max_iter=1, epsilon=1e-3, l2=l2)
+    assert h.stalled and not h.converged
+    assert h.reason.startswith(
+        f"the ε rule stopped a run that learned nothing: J did not fall ({J:.4g} at the start, "
+        f"{J:.4g} at the end), no better than outputting the mean target for every sample "
+        f"(J = {J_const:.4g}); "
+    )
+
+
+def test_a_large_epsilon_that_stops_a_run_still_learning_leaves_it_converged():
+    # The ε rule fires at iteration 2, J has fallen by less than 10 % and is still within
+    # 10 % of J_const, but iteration 2 lowered J by more than 1 % of J_start: the step moved J,
+    # ε was large. The ε lies between the changes of iterations 1 and 2.
+    X, Y = data.moons(120, seed=0)
+    net = bp.Network((2, 8, 1), seed=0)
+    J_start, J_const = bp.loss(net, X, Y, "mean"), 0.5 * np.mean(np.square(Y - Y.mean()))
+    first = bp.train(net.copy(), X, Y, alpha=1.0, max_iter=2, epsilon=0.0, reduction="mean")
+    change_1, change_2 = first.max_change
+    assert change_2 < change_1
+    h = bp.train(net, X, Y, alpha=1.0, max_iter=100, epsilon=(change_1 + change_2) / 2,
+                 reduction="mean")  # fmt: skip
+    assert h.iterations == 2 and h.loss == first.loss
+    J_1, J_2 = h.loss
+    assert J_2 > 0.9 * J_start and J_2 > 0.9 * J_const and J_1 - J_2 > 0.01 * J_start
+    assert h.converged and not h.stalled, h.reason
+
+
+def test_a_running_loss_is_not_taken_for_the_last_steps_change_of_J():
+    # Mini-batches with dropout record the running loss: each batch's J with its own dropout
+    # mask, not J at the end of the iteration. α = 1e-6 moves nothing; the running loss of
+    # iteration 1 is over 1 % of J_start above J at the end, and that is no step that moved J.
+    X, Y = data.moons(120, seed=0)
+    net = bp.Network((2, 8, 1), seed=0)
+    J_start = bp.loss(net, X, Y)
+    run = dict(alpha=1e-6, batch_size=30, dropout=0.5, seed=1)
+    first = bp.train(net.copy(), X, Y, max_iter=2, epsilon=0.0, **run)
+    change_1, change_2 = first.max_change
+    assert change_2 < change_1
+    h = bp.train(net, X, Y, max_iter=100, epsilon=(change_1 + change_2) / 2, **run)
+    assert h.iterations == 2 and h.loss[0] - bp.loss(net, X, Y) > 0.01 * J_start
+    assert h.stalled and not h.converged and "learned nothing" in h.reason
+
+
+def test_early_stopping_that_keeps_an_early_iteration_does_not_hide_that_J_fell():
+    # Validation targets that disagree with the training targets: the best validation loss
+    # comes early, and those weights are kept. But J had halved when the ε rule fired: the run
+    # learned, and no advice that α is too small fits it.
+    X, Y = data.moons(60, seed=0)
+    net = bp.Network((2, 8, 1), seed=0)
+    h = bp.train(net, X, Y, alpha=0.5, max_iter=3000, epsilon=2e-3, reduction="mean",
+                 validation=(X, 1 - Y), early_stopping=10000)  # fmt: skip
+    assert h.best_iteration < h.iterations and h.loss[-1] < 0.6 * h.loss[0]
+    assert h.converged and not h.stalled, h.reason
+
+
+# The rule's boundaries, exactly: ``iterate`` runs an iteration that sets the weights of a
+# one-layer identity network (a = W x + b) to given values, and J = ½ Σ (a − y)², with
+# dyadic residuals, is exact. J's rounding level (the floor, ε_mach ½ Σ ‖y‖², see
+# bp.training._floor) is added to the 10 % thresholds, and a J at the threshold is below it.
+
+
+class _Jumps:
+    """``iterate``'s iteration: set (W, b) to the next of ``weights``; J over all m after it."""
+
+    exact, J_start = True, None
+
+    def __init__(self, net, X, Y, weights):
+        self.net, self.X, self.Y, self.weights = net, X, Y, iter(weights)
+
+    def __call__(self, last):
+        self.net.W[2][...], self.net.b[2][...] = next(self.weights)
+        return bp.loss(self.net, self.X, self.Y)
+
+    def weights_changed(self):
+        pass
+
+
+def _jumps(X, Y, start, weights, epsilon):
+    net = bp.Network((X.shape[0], 1), "identity", seed=0)
+    net.W[2][...], net.b[2][...] = start
+    return bp.training.iterate(
+        net, X, Y, bp.descent.Settings(alpha=1.0), _Jumps(net, X, Y, weights),
+        lambda n, X_, Y_: bp.loss(n, X_, Y_), max_iter=len(weights), epsilon=epsilon,
+        stop="change", record_loss=True,
+    )  # fmt: skip
+
+
+def _threshold(Y):
+    """90 % of ½ Σ y² = 640, plus the floor ε_mach ½ Σ y²: 576 + 2⁻⁴³ (0.9 × 640 rounds to 576,
+    and 640 ε_mach = 1.25 × 2⁻⁴³ to one unit in the last place of 576, 2⁻⁴³)."""
+    half_sum = 0.5 * np.sum(np.square(Y))
+    assert half_sum == 640
+    threshold = 0.9 * half_sum + np.finfo(float).eps * half_sum
+    assert threshold == 576 + 2.0**-43
+    return threshold
+
+
+@pytest.mark.parametrize("above", [0, 1])
+def test_J_fallen_by_10_percent_of_J_start_to_within_rounding_is_convergence(above):
+    # y = 16 for 5 samples and a = 0 at the start: J_start = ½ · 5 · 16² = 640 (J_const = 0).
+    # Then a − y = (24, 24, 2⁻²¹ if above, 2⁻²¹, 0): J = 576 + 2⁻⁴³ (+ 2⁻⁴³ if above).
+    Y = np.full((1, 5), 16.0)
+    X = np.array([[40.0, 40.0, 16 + above * 2.0**-21, 16 + 2.0**-21, 16.0]])
+    h = _jumps(X, Y, start=(0.0, 0.0), weights=[(1.0, 0.0)] * 2, epsilon=0.5)
+    assert h.iterations == 2 and h.loss[-1] == _threshold(Y) + above * 2.0**-43
+    assert h.stalled == bool(above) and h.converged == (not above), h.reason
+
+
+@pytest.mark.parametrize("above", [0, 1])
+def test_J_at_90_percent_of_J_const_to_within_rounding_is_better_than_the_constant(above):
+    # y = (24, −24, 8, −8): ȳ = 0 and J_const = ½ Σ y² = 640. At the end a − y = (24, 24,
+    # 2⁻²¹ if above, 2⁻²¹): J = 576 + 2⁻⁴³ (+ 2⁻⁴³ if above); at the start a is ½ higher and
+    # J ≈ 600.5, so J fell by less than 10 % of J_start.
+    Y = np.array([[24.0, -24.0, 8.0, -8.0]])
+    X = np.array([[48.0, 0.0, 8 + above * 2.0**-21, -8 + 2.0**-21]])
+    h = _jumps(X, Y, start=(1.0, 0.5), weights=[(1.0, 0.0)] * 2, epsilon=0.25)
+    assert h.iterations == 2 and h.loss[-1] == _threshold(Y) + above * 2.0**-43
+    assert h.loss[-1] > 0.9 * (0.5 * np.sum(np.square(X + 0.5 - Y)))  # J_start
+    assert h.stalled == bool(above) and h.converged == (not above), h.reason
+
+
+@pytest.mark.parametrize("end, stalled", [((1.0, 0.0), True), ((1.0, 0.5), False)])
+def test_a_last_step_that_lowered_J_by_exactly_1_percent_of_J_start_moved_nothing(end, stalled):
+    # y = 0, a = W x with x = (13, 1), (5, −3), (2, −2): from W = (1, 1), a = (14, 2, 0) and
+    # J_start = ½ (196 + 4) = 100; to W = (1, 0), a = (13, 5, 2) and J = ½ (169 + 25 + 4) = 99,
+    # lower by 1 = 1 % of J_start; to W = (1, ½), J = 97.75. The ε rule fires at iteration 1.
+    X = np.array([[13.0, 5.0, 2.0], [1.0, -3.0, -2.0]])
+    Y = np.zeros((1, 3))
+    h = _jumps(X, Y, start=([[1.0, 1.0]], 0.0), weights=[([end], 0.0)], epsilon=2.0)
+    assert h.iterations == 1 and h.loss == [99.0 if stalled else 97.75]
+    assert h.stalled == stalled and h.converged == (not stalled), h.reason
