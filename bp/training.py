@@ -466,7 +466,7 @@ def _learned_nothing(net, X, Y, history: History, start: _Start, iteration: Iter
     barely moves them too. So a run is not converged when the rule fired while J had
     fallen by less than 10 % of J_start, J is still within 10 % of J_const, the J of
     outputting the mean target ȳ for every sample (what a network learns first), and the
-    last iteration lowered J by less than 1 % of J_start (the step moved nothing): it
+    last iteration lowered J by at most 1 % of J_start (the step moved nothing): it
     learned nothing. A run started near a good fit (J far below J_const) stays converged.
     """
     J_end = history.loss[-1] if history.loss and iteration.exact else None
