@@ -396,9 +396,10 @@ def iterate(
         history.interrupted = True
         history.reason = "interrupted (Ctrl-C); the weights of the last completed iteration"
     else:
+        # the run is judged as it ended, before early stopping puts its best weights back
+        _diagnose(net, X, Y, history, start, iteration, objective, data_loss, stop)
         if watch is not None and watch.early_stopping and watch.best is not None:
             _restore(net, *watch.best)
-        _diagnose(net, X, Y, history, start, iteration, objective, data_loss, stop)
     finally:
         if progress:
             progress.close(history)

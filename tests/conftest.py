@@ -76,4 +76,3 @@ def small_net():
     X = rng.standard_normal((3, 5))
     Y = rng.uniform(size=(2, 5))
     return net, X, Y
-
