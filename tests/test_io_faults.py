@@ -1,12 +1,18 @@
 """A fault loses nothing: saving under races, kills and bad paths; loading refuses early;
 the command line checks before it works (issue 11, points 3 to 6)."""
 
+import contextlib
+import errno
 import os
+import re
 import signal
+import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
+import types
 
 import numpy as np
 import pytest
@@ -391,3 +397,201 @@ def test_c9_a_newer_format_says_the_file_is_newer_than_this_bp(tmp_path):
     _crafted(path, (2, 1), W2=np.zeros((1, 2)), b2=np.zeros((1, 1)), format="bp-network-3")
     with pytest.raises(bp.ModelFileError, match=r"written by a newer bp .*'bp-network-3'.*upgrade"):
         bp.load(path)
+
+
+# ---------------------------------------------------------------- the write side, pinned exactly
+
+linux = pytest.mark.skipif(not os.path.exists("/proc/self/stat"), reason="needs Linux's /proc")
+
+
+def _start_time(pid: int) -> str:
+    """Field 22 of /proc/<pid>/stat (proc(5)): when the process started, in clock ticks."""
+    with open(f"/proc/{pid}/stat", "rb") as f:
+        return f.read().rsplit(b")", 1)[1].split()[19].decode()
+
+
+LIVE = """
+import signal, sys
+signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGHUP])
+if len(sys.argv) > 1:
+    with open("/proc/self/comm", "wb") as f:
+        f.write(bytes.fromhex(sys.argv[1]))
+print("ready", flush=True)
+sys.stdin.read()
+"""
+
+
+@contextlib.contextmanager
+def _live_process(name: bytes):
+    """A process named ``name`` that lives until the block ends; a SIGHUP sent to it stays
+    pending (it blocks it), so a test can see whether anything signalled it."""
+    command = [sys.executable, "-c", LIVE] + ([name.hex()] if name else [])
+    proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    try:
+        assert proc.stdout.readline() == b"ready\n"
+        yield proc.pid
+    finally:
+        proc.stdin.close()
+        proc.wait(timeout=10)
+        proc.stdout.close()
+
+
+def _pending_signals(pid: int) -> int:
+    with open(f"/proc/{pid}/status", errors="replace") as f:
+        fields = dict(line.split(":", 1) for line in f)
+    return int(fields["ShdPnd"], 16) | int(fields["SigPnd"], 16)
+
+
+@linux
+def test_the_temporary_file_is_in_the_folder_named_with_machine_pid_and_start_time(
+    tmp_path, monkeypatch
+):
+    renamed = []
+    real_replace = os.replace
+
+    def replace(src, dst):
+        renamed.append(os.fspath(src))
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", replace)
+    bp.save(bp.Network((2, 1), seed=0), tmp_path / "m.npz")
+    (tmp,) = renamed
+    owner = f"{bpio._machine()}-{os.getpid()}-{_start_time(os.getpid())}"
+    assert os.path.dirname(tmp) == str(tmp_path)
+    assert re.fullmatch(rf"\.bp-save-{owner}-[a-z0-9_]+\.tmp", os.path.basename(tmp))
+
+
+@linux
+@pytest.mark.parametrize("name", [b"", b"\xff) 1 2 3 4"], ids=["plain", "paren-space-non-utf8"])
+def test_a_live_savers_file_stays_unsignalled_and_a_reused_pids_file_goes(tmp_path, name):
+    machine = bpio._machine()
+    with _live_process(name) as pid:
+        start = _start_time(pid)
+        live = tmp_path / f".bp-save-{machine}-{pid}-{start}-abc.tmp"
+        reused = tmp_path / f".bp-save-{machine}-{pid}-{int(start) - 1}-abc.tmp"  # pid reused
+        for temporary in (live, reused):
+            temporary.write_bytes(b"a save")
+        bp.save(bp.Network((2, 1), seed=0), tmp_path / "m.npz")
+        assert live.exists() and not reused.exists()
+        assert _pending_signals(pid) == 0  # asked whether it lives (signal 0), nothing sent
+
+
+def test_only_files_named_as_a_dead_savers_temporary_are_removed(tmp_path):
+    machine, pid = bpio._machine(), _dead_pid()
+    stale = tmp_path / f".bp-save-{machine}-{pid}-12345-abc.tmp"
+    lookalikes = [
+        tmp_path / f".bp-save-{machine}-{pid}-12345-abc.npz",  # not a .tmp
+        tmp_path / f"my-notes-{machine}-{pid}-12345-abc.tmp",  # not a .bp-save-
+        tmp_path / f".bp-save-{machine}-abc-12345-abc.tmp",  # no process id
+    ]
+    for file in [stale, *lookalikes]:
+        file.write_bytes(b"x")
+    bp.save(bp.Network((2, 1), seed=0), tmp_path / "m.npz")
+    assert not stale.exists() and all(file.exists() for file in lookalikes)
+
+
+def test_a_stale_temporary_that_cannot_be_removed_does_not_stop_the_save(tmp_path):
+    stuck = tmp_path / f".bp-save-{bpio._machine()}-{_dead_pid()}-12345-abc.tmp"
+    stuck.mkdir()  # os.remove fails on it, as on a file that another saver removed first
+    net = bp.Network((2, 1), seed=0)
+    bp.save(net, tmp_path / "m.npz")
+    assert _equal(bp.load(tmp_path / "m.npz"), net) and stuck.is_dir()
+
+
+def test_a_folder_that_cannot_be_listed_is_still_saved_into(tmp_path, monkeypatch):
+    real_scandir = os.scandir
+
+    def scandir(path="."):  # a folder with write but no read permission (not for root)
+        if os.fspath(path) == str(tmp_path):
+            raise PermissionError(errno.EACCES, "Permission denied", os.fspath(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    net = bp.Network((2, 1), seed=0)
+    bp.save(net, tmp_path / "m.npz")
+    monkeypatch.undo()
+    assert _equal(bp.load(tmp_path / "m.npz"), net)
+
+
+def test_a_temporary_file_that_cannot_be_made_keeps_the_errno_and_names_the_target(
+    tmp_path, monkeypatch
+):
+    def mkstemp(*args, **kwargs):
+        raise PermissionError(errno.EACCES, "Permission denied", str(tmp_path / ".bp-save-x.tmp"))
+
+    monkeypatch.setattr(tempfile, "mkstemp", mkstemp)
+    path = tmp_path / "m.npz"
+    with pytest.raises(OSError) as err:
+        bp.save(bp.Network((2, 1), seed=0), path)
+    assert (err.value.errno, err.value.strerror, err.value.filename) == (
+        errno.EACCES, "Permission denied; cannot save to", str(path),
+    )  # fmt: skip
+    assert type(err.value) is PermissionError and not path.exists()
+
+
+def test_a_failed_write_keeps_the_old_file_leaves_no_temporary_and_names_the_target(
+    tmp_path, monkeypatch
+):
+    path = tmp_path / "m.npz"
+    old = bp.Network((2, 3, 1), seed=0)
+    bp.save(old, path)
+
+    def fsync(fd):  # the disk fills up
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    with pytest.raises(OSError) as err:
+        bp.save(bp.Network((2, 3, 1), seed=1), path)
+    assert (err.value.errno, err.value.strerror, err.value.filename) == (
+        errno.ENOSPC, f"{os.strerror(errno.ENOSPC)}; cannot save to", str(path),
+    )  # fmt: skip
+    monkeypatch.undo()
+    assert _equal(bp.load(path), old) and _orphans(tmp_path) == []
+
+
+def test_ctrl_c_just_after_the_rename_raises_keyboard_interrupt_and_keeps_the_new_file(
+    tmp_path, monkeypatch
+):
+    path = tmp_path / "m.npz"
+    bp.save(bp.Network((2, 1), seed=0), path)
+    real_replace = os.replace
+
+    def replace(src, dst):
+        real_replace(src, dst)
+        raise KeyboardInterrupt  # the temporary file is gone: cleaning up finds nothing
+
+    monkeypatch.setattr(os, "replace", replace)
+    new = bp.Network((2, 1), seed=1)
+    with pytest.raises(KeyboardInterrupt):
+        bp.save(new, path)
+    monkeypatch.undo()
+    assert _equal(bp.load(path), new) and _orphans(tmp_path) == []
+
+
+@pytest.mark.parametrize(
+    "state", [object(), types.SimpleNamespace(optimizer=["adam"])], ids=["none", "a-list"]
+)
+def test_an_optimizer_state_of_no_known_optimizer_is_refused_naming_the_known_ones(tmp_path, state):
+    path = tmp_path / "m.npz"
+    with pytest.raises(ValueError) as err:
+        bp.save(bp.Network((2, 1), seed=0), path, optimizer_state=state)
+    name = getattr(state, "optimizer", None)
+    known = ", ".join(repr(name) for name in bpio.OPTIMIZERS)
+    assert (
+        str(err.value) == f"optimizer_state belongs to optimizer {name!r}; expected one of {known}"
+    )
+    assert not path.exists()
+
+
+def test_the_machine_id_tells_hosts_and_pid_namespaces_apart(monkeypatch):
+    real_readlink = os.readlink
+    ids = set()
+    for host, namespace in [("a", "pid:[1]"), ("a", "pid:[2]"), ("b", "pid:[1]")]:
+        monkeypatch.setattr(socket, "gethostname", lambda host=host: host)
+        monkeypatch.setattr(
+            os,
+            "readlink",
+            lambda p, ns=namespace: ns if p == "/proc/self/ns/pid" else real_readlink(p),
+        )
+        ids.add(bpio._machine())
+    assert len(ids) == 3
