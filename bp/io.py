@@ -244,6 +244,11 @@ def _kind(key: str) -> str:
 
 def _header(path: str, z: zipfile.ZipFile, info: zipfile.ZipInfo) -> _Entry:
     key = info.filename[:-4]
+    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        raise ModelFileError(
+            f"{path!r}: entry {key!r} is compressed with zip method {info.compress_type}; bp "
+            "reads stored or deflated entries (NumPy's savez and savez_compressed)"
+        )
     try:
         with z.open(info) as f:
             version = np.lib.format.read_magic(f)

@@ -414,3 +414,30 @@ def test_a_format_this_bp_cannot_read_is_refused_saying_which_it_reads(tmp_path,
     path = tmp_path / "net.npz"
     np.savez(path, **_arrays(format=None if fmt is None else np.array(fmt)))
     _refused(path, message)
+
+
+@pytest.mark.parametrize("method", [zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA, 99])
+def test_an_entry_compressed_by_another_method_is_refused_naming_the_file(tmp_path, method):
+    # Method 99 is one zipfile cannot read (it raised NotImplementedError out of bp.load);
+    # bzip2 and LZMA need modules a Python may lack. bp writes stored entries, NumPy's
+    # savez_compressed deflated ones: nothing else is read.
+    path = tmp_path / "m.npz"
+    bp.save(bp.Network((2, 3, 1), seed=0), path)
+    with zipfile.ZipFile(path) as z:
+        entries = {info.filename: z.read(info) for info in z.infolist()}
+    with zipfile.ZipFile(path, "w") as z:
+        for name, data in entries.items():
+            z.writestr(name, data)
+    raw = bytearray(path.read_bytes())
+    for signature, offset in ((b"PK\x03\x04", 8), (b"PK\x01\x02", 10)):
+        i = raw.find(signature)
+        while i != -1:
+            raw[i + offset : i + offset + 2] = method.to_bytes(2, "little")
+            i = raw.find(signature, i + 4)
+    path.write_bytes(bytes(raw))
+    with pytest.raises(
+        bp.ModelFileError,
+        match=rf"^{re.escape(repr(str(path)))}: entry '\w+' is compressed "
+        rf"with zip method {method}; bp reads stored or deflated entries",
+    ):
+        bp.load(path)
