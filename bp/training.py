@@ -50,7 +50,9 @@ class History:
     stopped_early : True when early stopping ended training.
     stalled : True when training went wrong without a NaN: J rose above its
         start, or most output units sit saturated on the wrong side. Such a run
-        is never ``converged``.
+        is never ``converged``. With mini-batches J_start is not known for free:
+        a rise is looked for only when J ends above J of the first 64 samples
+        scaled to m, so a smaller rise can go unseen.
     reason : why training stopped, in one line (for a stalled run, what went
         wrong and what to try).
     optimizer_state : what the optimizer remembers (t, velocities, moments);
