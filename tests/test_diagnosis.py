@@ -565,3 +565,111 @@ def test_a_last_step_that_lowered_J_by_exactly_1_percent_of_J_start_moved_nothin
     h = _jumps(X, Y, start=([[1.0, 1.0]], 0.0), weights=[([end], 0.0)], epsilon=2.0)
     assert h.iterations == 1 and h.loss == [99.0 if stalled else 97.75]
     assert h.stalled == stalled and h.converged == (not stalled), h.reason
+
+
+# -- survivors of mutation testing, second run (bp.training._diagnose, _Start.below) --------
+# The reason of a stalled run, word for word: each sign, "; " between them, then the advice.
+
+
+def _sigmoid_jumps(start, weights, epsilon, recorded=True):
+    """``iterate`` on a one-unit sigmoid network a = σ(w x + b), x = 1 and y = 1 for 4
+    samples (J = ½ Σ (a − y)²), its (w, b) set by each iteration to the next of ``weights``;
+    J is not recorded unless ``recorded``."""
+    X, Y = np.ones((1, 4)), np.ones((1, 4))
+    net = bp.Network((1, 1), "sigmoid", seed=0)
+    net.W[2][...], net.b[2][...] = start
+    jumps = _Jumps(net, X, Y, weights) if recorded else _UnrecordedJumps(net, X, Y, weights)
+    return bp.training.iterate(
+        net, X, Y, bp.descent.Settings(alpha=1.0), jumps,
+        lambda n, X_, Y_: bp.loss(n, X_, Y_), max_iter=len(weights), epsilon=epsilon,
+        stop="change", record_loss=recorded,
+    )  # fmt: skip
+
+
+class _UnrecordedJumps(_Jumps):
+    def __call__(self, last):
+        super().__call__(last)
+        return None
+
+
+def test_a_rise_and_outputs_saturated_since_are_both_named_then_blamed_on_alpha():
+    # From a = σ(0) = ½ (J_start = ½ · 4 · ¼ = 0.5) to b = −20: a = σ(−20) ≈ 2e-9 for the
+    # targets 1, so J ≈ 2 and σ'(−20) ≈ 2e-9 < 1/400: all 4 outputs stuck, but not at the start.
+    # The ε rule (a change of 20 < 100) fired, so the outputs are looked at.
+    h = _sigmoid_jumps(start=(0.0, 0.0), weights=[(0.0, -20.0)], epsilon=100.0)
+    assert h.stalled and not h.converged
+    assert h.reason == (
+        "J rose from 0.5 to 2; 4 of 4 output units saturated on the wrong side; "
+        "α is probably too large"
+    )
+
+
+def test_outputs_saturated_from_the_start_without_a_rise_are_blamed_on_the_start():
+    # b from −20 to −20.5: J rises by about 1e-9 of J ≈ 2, under the 0.1 % that is a rise.
+    h = _sigmoid_jumps(start=(0.0, -20.0), weights=[(0.0, -20.5)], epsilon=100.0)
+    assert h.stalled and not h.converged
+    assert h.reason == (
+        "4 of 4 output units saturated on the wrong side (from the start); "
+        "the initial weights are stuck already: try another init or seed"
+    )
+
+
+def test_without_recorded_loss_the_saturation_alone_names_the_stall_in_full():
+    h = _sigmoid_jumps(start=(0.0, 0.0), weights=[(0.0, -20.0)], epsilon=0.0, recorded=False)
+    assert h.stalled and not h.converged and h.loss == []
+    assert h.reason == (
+        "4 of 4 output units saturated on the wrong side; α is probably too large "
+        "(J was not recorded: judged by saturation)"
+    )
+
+
+def test_a_run_stopped_by_max_with_J_recorded_is_judged_by_J_not_by_saturation():
+    # The outputs are saturated on the wrong side, but the run claims no convergence and J did
+    # not rise: saturation is looked at only for a converged run, an unrecorded J, or ReLUs.
+    h = _sigmoid_jumps(start=(0.0, -20.0), weights=[(0.0, -20.5)], epsilon=0.0)
+    assert not h.stalled and not h.converged
+    assert h.reason == "Max: 1 iterations ran"
+
+
+@pytest.mark.parametrize("above", [0, 1])
+def test_J_above_its_start_by_exactly_the_rounding_floor_is_no_rise(above):
+    # y = 1 = a at the start for x = (1, 1): J_start = 0, and the floor is ε_mach ½ Σ y² = 2⁻⁵².
+    # Then b = 2⁻²⁶ (2⁻²⁵ if above): J = ½ · 2 · 2⁻⁵² = 2⁻⁵², the floor (2⁻⁵⁰, 4 floors, if above).
+    X, Y = np.ones((1, 2)), np.ones((1, 2))
+    h = _jumps(X, Y, start=(1.0, 0.0), weights=[(1.0, 2.0 ** (-26 + above))], epsilon=0.0)
+    assert h.loss == [2.0 ** (-52 + 2 * above)]
+    assert h.stalled == bool(above)
+    assert h.reason == (
+        "J rose from 0 to 8.882e-16; α is probably too large" if above else "Max: 1 iterations ran"
+    )
+
+
+def test_a_full_batch_rise_is_seen_even_below_the_estimate_from_the_first_samples():
+    # a = w x + b from w = 1, b = 0; the first 64 samples have x = 1, the last 64 x = 0, and
+    # y = 0: J_start = 32, but the first 64 samples estimate 2 · 32 = 64. One step of α = 0.015
+    # overshoots to J ≈ 56.6: a rise, though below the estimate. The full batch knows J_start
+    # from its first gradient, so it need not trust the estimate.
+    X = np.repeat([[1.0, 0.0]], 64, axis=1)
+    Y = np.zeros((1, 128))
+    net = bp.Network((1, 1), "identity", seed=0)
+    net.W[2][...], net.b[2][...] = 1.0, 0.0
+    h = bp.train(net, X, Y, alpha=0.015, max_iter=1, epsilon=0.0)
+    J_end = bp.loss(net, X, Y)
+    assert 32 * 1.001 < J_end < 64 and h.loss == [pytest.approx(J_end, rel=1e-14)]
+    assert h.stalled
+    assert h.reason == f"J rose from 32 to {J_end:.4g}; α is probably too large"
+
+
+def test_a_rise_seen_in_the_running_loss_is_stated_with_J_at_the_end_and_its_l2_term():
+    # SGD on a = w x + b, x = (1, 1), y = 0, from w = 1, b = 0 with λ = 0.5: J_start = ½ · 2
+    # + (λ/2) w² = 1.25. α = 1.5 overshoots; the reason states J over all m at the end with
+    # the L2 term (λ/2) w², not the running loss.
+    X, Y = np.ones((1, 2)), np.zeros((1, 2))
+    net = bp.Network((1, 1), "identity", seed=0)
+    net.W[2][...], net.b[2][...] = 1.0, 0.0
+    h = bp.train(net, X, Y, alpha=1.5, max_iter=1, epsilon=0.0, batch_size=1, shuffle=False,
+                 l2=0.5)  # fmt: skip
+    J_end = bp.loss(net, X, Y) + 0.25 * float(net.W[2][0, 0]) ** 2
+    assert J_end != pytest.approx(h.loss[-1], rel=1e-3)  # the running loss is another number
+    assert h.stalled
+    assert h.reason == f"J rose from 1.25 to {J_end:.4g}; α is probably too large"

@@ -696,8 +696,8 @@ def test_verbose_to_a_file_prints_the_first_every_tenth_and_the_last_iteration(
 class _Terminal:
     """A stderr that is a terminal, with a clock that advances ``tick`` seconds a reading."""
 
-    def __init__(self, tick):
-        self.text, self.now, self.tick = "", 100.0, tick
+    def __init__(self, tick, start=100.0):
+        self.text, self.now, self.tick = "", start - tick, tick
 
     def isatty(self):
         return True
@@ -713,14 +713,20 @@ class _Terminal:
         return self.now
 
 
-@pytest.mark.parametrize("tick, shown", [(0.0, [1, 15]), (0.25, range(1, 16))])
+@pytest.mark.parametrize(
+    "start, tick, shown",
+    [(100.0, 0.0, [1, 15]), (100.0, 0.25, range(1, 16)), (100.0, 0.1, range(1, 16)),
+     (0.0, 0.0, [1, 15])],
+)  # fmt: skip
 def test_verbose_on_a_terminal_rewrites_one_line_at_most_ten_times_a_second(
-    small_net, monkeypatch, tick, shown
+    small_net, monkeypatch, start, tick, shown
 ):
     # A frozen clock: the first line, then nothing until the closing line shows the last
-    # iteration. A quarter of a second between iterations: every iteration is shown.
+    # iteration. A quarter of a second between iterations: every iteration is shown, and so it
+    # is with exactly a tenth of a second. The first line shows whatever the clock reads
+    # (time.monotonic's reference point is undefined: it may read 0).
     net, X, Y = small_net
-    terminal = _Terminal(tick)
+    terminal = _Terminal(tick, start)
     monkeypatch.setattr(sys, "stderr", terminal)
     monkeypatch.setattr(bp.training.time, "monotonic", terminal.monotonic)
     h = bp.train(net, X, Y, alpha=0.1, max_iter=15, epsilon=0.0, verbose=True)
@@ -797,3 +803,42 @@ def test_early_stopping_counts_from_the_first_of_equal_validation_losses():
     )
     assert len(set(h.validation_loss)) == 1
     assert (h.best_iteration, h.iterations, h.stopped_early) == (1, 4, True)
+
+
+@pytest.mark.parametrize(
+    "validation, early_stopping, error, message",
+    [
+        (None, 3, ValueError, r"early_stopping needs validation=\(X_val, Y_val\)"),
+        ("one array", None, TypeError, r"validation must be a pair \(X_val, Y_val\)"),
+        ("a number", None, TypeError, r"validation must be a pair \(X_val, Y_val\)"),
+        ("good", 0, ValueError, "early_stopping must be an integer >= 1; got 0"),
+        ("good", 2.0, TypeError, "early_stopping must be an integer >= 1; got 2.0"),
+        ("Y_val of 3 rows", None, ValueError,
+         r"Y_val has shape \(3, 5\); expected \(n_out=2, m\) with samples as columns"),
+    ],
+)  # fmt: skip
+def test_validation_arguments_are_named_in_full_when_wrong(
+    small_net, validation, early_stopping, error, message
+):
+    net, X, Y = small_net
+    validation = {
+        None: None, "one array": np.ones((3, 2)), "a number": 5, "good": (X, Y),
+        "Y_val of 3 rows": (X, np.ones((3, 5))),
+    }[validation]  # fmt: skip
+    with pytest.raises(error, match=f"^{message}$"):
+        bp.train(net, X, Y, alpha=0.1, max_iter=5, epsilon=0.0, validation=validation,
+                 early_stopping=early_stopping)  # fmt: skip
+
+
+def test_early_stopping_of_1_stops_at_the_first_iteration_without_improvement():
+    # As above, the same validation loss after every iteration: no improvement after the first.
+    net = bp.Network((2, 3, 1), seed=0)
+    rng = np.random.default_rng(0)
+    X, Y = rng.random((2, 8)), rng.random((1, 8))
+    h = bp.train(
+        net, X, Y, alpha=1e-300, max_iter=20, epsilon=0, validation=(X, Y), early_stopping=1
+    )
+    assert (h.best_iteration, h.iterations, h.stopped_early) == (1, 2, True)
+    assert h.reason == (
+        "early stopping: no better validation loss in 1 iterations; the weights of iteration 1 kept"
+    )
