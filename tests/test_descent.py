@@ -374,3 +374,69 @@ def test_buffers_chunks_stop_at_a_slice_batch_end(small_net):
         assert_close_normwise(work.dW[l], dW[l], 1e-13)  # 3 terms in two orders
         assert_close_normwise(work.db[l], db[l], 1e-13)
     assert float(J) == pytest.approx(bp.loss(net, X[:, :3], Y[:, :3]), rel=1e-13)
+
+
+def test_an_epoch_not_asked_for_J_computes_none_and_returns_none(monkeypatch, small_net):
+    net, X, Y = small_net
+
+    def no_loss(*args, **kwargs):
+        raise AssertionError("J was computed though want_J is False")
+
+    monkeypatch.setattr(descent, "objective", no_loss)
+    settings = descent.Settings(alpha=0.1, batch_size=2)
+    state = descent.RunState.fresh(net, settings.optimizer, seed=0)
+    work = Buffers(net, X, Y, 2)
+    assert descent.epoch(net, X, Y, settings, state, work) is None  # want_J defaults to False
+
+
+def test_a_full_batch_gradient_computed_ahead_is_used_as_it_is(small_net):
+    net, X, Y = small_net  # m = 5
+    work = Buffers(net, X, Y, 5, chunk=2)
+    for l in net.W:
+        work.dW[l].fill(7.0)
+        work.db[l].fill(7.0)
+    work.ahead = True  # dW, db hold the full batch's gradient: no chunk is passed again
+    assert list(work.chunks(X, Y, slice(0, 5))) == []
+    assert not work.ahead  # used once
+    assert all(np.all(work.dW[l] == 7.0) and np.all(work.db[l] == 7.0) for l in net.W)
+    assert len(list(work.chunks(X, Y, slice(0, 5)))) == 3  # then chunks of 2, 2 and 1
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_one_chunk_batch_gradients_are_the_plain_formulas_bit_for_bit(dtype):
+    # One chunk does the plain functions' arithmetic in the network's dtype, Σ_i δ^{i,l} as
+    # δ^l times a column of ones of that dtype; float64 ones would round float32 otherwise.
+    rng = np.random.default_rng(0)
+    net = bp.Network((6, 9, 4), "tanh", "sigmoid", seed=0, dtype=dtype)
+    X = rng.standard_normal((6, 200)).astype(dtype)
+    Y = rng.uniform(size=(4, 200)).astype(dtype)
+    work = Buffers(net, X, Y, 200)
+    batch_gradients(net, X, Y, slice(None), work)
+    dW, db = propagation.gradients(net, X, Y)
+    for l in net.W:
+        assert work.db[l].dtype == dtype
+        np.testing.assert_array_equal(work.dW[l], dW[l])
+        np.testing.assert_array_equal(work.db[l], db[l])
+
+
+def test_gathered_columns_keep_the_datas_layout(small_net):
+    # F-ordered data (each sample contiguous) is gathered into F-ordered buffers, anything
+    # else (C-ordered, or neither) into C-ordered ones: columns are copied as they lie.
+    net, X, Y = small_net  # m = 5
+    neither = np.asfortranarray(np.repeat(X, 2, axis=1))[:, ::2]
+    assert not (neither.flags.f_contiguous or neither.flags.c_contiguous)
+    cols = np.array([4, 0, 3])
+    for Xo, Yo in (
+        (np.asfortranarray(X), np.ascontiguousarray(Y)),
+        (np.ascontiguousarray(X), np.asfortranarray(Y)),
+        (neither, np.asfortranarray(Y)),
+    ):
+        work = Buffers(net, Xo, Yo, 5)
+        chunk = next(work.chunks(Xo, Yo, cols))
+        for gathered, data in ((chunk.x, Xo), (chunk.y, Yo)):
+            np.testing.assert_array_equal(gathered, data[:, cols])
+            f_order = data.flags.f_contiguous and not data.flags.c_contiguous
+            assert (gathered.flags.f_contiguous, gathered.flags.c_contiguous) == (
+                f_order,
+                not f_order,
+            )

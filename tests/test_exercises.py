@@ -503,6 +503,15 @@ def test_what_a_result_is_called_in_a_message():
     assert _describe({}) == "a dict"
 
 
+def test_a_type_named_with_a_consonant_takes_a():
+    from bp.exercises._checker import _describe
+
+    class Xylophone:
+        pass
+
+    assert _describe(Xylophone()) == "a Xylophone"  # a consonant, even a rare one: "a"
+
+
 def test_an_exception_is_shown_on_one_line_of_at_most_80_characters():
     from bp.exercises._checker import _short
 

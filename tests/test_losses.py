@@ -198,3 +198,19 @@ def test_softmax_has_no_sigma_prime():
 def test_combinations_that_make_no_sense(kwargs, match):
     with pytest.raises(ValueError, match=match):
         bp.Network((2, 3, 2), **kwargs)
+
+
+def test_objective_of_without_penalties_is_the_summed_J():
+    W = {2: np.array([[3.0, -4.0]]), 3: np.array([[12.0]])}
+    J = np.float64(2.5)
+    assert losses.objective_of(J, W, 5) == 2.5  # defaults: sum, λ = 0, λ_wd = 0
+    assert losses.objective_of(J, W, 5, l2=2.0) == 2.5 + (25.0 + 144.0)  # (λ/2) Σ ‖W^l‖²
+    assert losses.objective_of(J, W, 5, weight_decay=2.0) == 2.5 + (25.0 + 144.0)
+
+
+def test_output_minus_target_writes_into_out():
+    a = np.array([[0.25, 1.0], [0.5, 0.0]])
+    y = np.array([[1.0, 1.0], [0.0, 0.5]])
+    out = np.full((2, 2), 9.0)
+    assert losses.output_minus_target(a, y, out=out) is out
+    np.testing.assert_array_equal(out, [[-0.75, 0.0], [0.5, -0.5]])

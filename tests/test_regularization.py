@@ -95,3 +95,21 @@ def test_dropout_masks_have_the_networks_dtype():
     for l, M in masks.items():
         assert M.dtype == np.float32 and M.shape == (net.n(l), 7)
         assert set(np.unique(M)) <= {np.float32(0), np.float32(1) / np.float32(0.7)}
+
+
+class _Draws:
+    """A generator stand-in whose uniform draws are all ``u``."""
+
+    def __init__(self, u):
+        self.u = u
+
+    def random(self, shape):
+        return np.full(shape, self.u)
+
+
+def test_dropout_keeps_a_unit_only_when_its_draw_is_below_one_minus_p():
+    # u uniform on [0, 1): P(u < 1 − p) = 1 − p exactly; u = 1 − p itself drops the unit
+    net = bp.Network((2, 3, 1), seed=0)
+    for u, kept in ((0.5 - 2.0**-53, True), (0.5, False)):
+        M = bp.regularization.dropout_masks(net, 4, 0.5, _Draws(u))[2]
+        np.testing.assert_array_equal(M, np.full((3, 4), 2.0 if kept else 0.0))
