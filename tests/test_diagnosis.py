@@ -673,3 +673,196 @@ def test_a_rise_seen_in_the_running_loss_is_stated_with_J_at_the_end_and_its_l2_
     assert J_end != pytest.approx(h.loss[-1], rel=1e-3)  # the running loss is another number
     assert h.stalled
     assert h.reason == f"J rose from 1.25 to {J_end:.4g}; α is probably too large"
+
+
+# -- survivors of mutation testing, third run (bp.training.iterate, _divergence, _floor) ----
+# TrainingDiverged's rules and message, exactly, with ``_Jumps`` setting the weights of a
+# one-layer identity (or sigmoid) network: a = w x + b, J = ½ Σ (a − y)², dyadic and exact.
+
+
+def _line(X, Y, start, weights, recorded=True, reduction="sum", stop="change", epsilon=0.0,
+          jumps=None, data_loss=None, **kwargs):  # fmt: skip
+    """``iterate`` on a = w x + b from (w, b) = ``start``, set by each iteration to the next
+    of ``weights``; returns (net, History)."""
+    net = bp.Network((1, 1), "identity", seed=0)
+    net.W[2][...], net.b[2][...] = start
+    jumps = (jumps or (_Jumps if recorded else _UnrecordedJumps))(net, X, Y, weights)
+    h = bp.training.iterate(
+        net, X, Y, bp.descent.Settings(alpha=1.0, reduction=reduction), jumps,
+        data_loss or (lambda n, X_, Y_: bp.loss(n, X_, Y_)), max_iter=len(weights),
+        epsilon=epsilon, stop=stop, record_loss=recorded, **kwargs,
+    )  # fmt: skip
+    return net, h
+
+
+class _Unchecked(_Jumps):
+    """``_Jumps`` for a = w x + b with J by hand (``bp.loss`` refuses NaN weights), or None
+    when ``recorded`` is False."""
+
+    recorded = True
+
+    def __call__(self, last):
+        W, b = next(self.weights)
+        self.net.W[2][...], self.net.b[2][...] = W, b
+        return 0.5 * np.sum(np.square(W * self.X + b - self.Y)) if self.recorded else None
+
+
+class _UncheckedUnrecorded(_Unchecked):
+    recorded = False
+
+
+@pytest.mark.parametrize("reduction", ["sum", "mean"])
+@pytest.mark.parametrize("recorded", [True, False])
+def test_a_nan_weight_raises_training_diverged_naming_it_alpha_and_the_weights_kept(
+    reduction, recorded
+):
+    # w = NaN at iteration 2 (b stays finite): J is NaN too, or not recorded at all; either
+    # way the run diverged. The advice to try reduction="mean" is given only under "sum".
+    X, Y = np.ones((1, 2)), np.zeros((1, 2))
+    with pytest.raises(bp.TrainingDiverged) as err:
+        jumps = _Unchecked if recorded else _UncheckedUnrecorded
+        _line(X, Y, (1.0, 0.0), [(0.5, 0.0), (np.nan, 0.0)], recorded, reduction, jumps=jumps)
+    advice = "" if reduction == "mean" else ", or reduction='mean'"
+    assert str(err.value) == (
+        "training diverged at iteration 2: J or a weight became NaN or inf; alpha=1.0 is too "
+        f"large for this network and data (try a smaller alpha{advice}). The network keeps "
+        "the weights of iteration 1."
+    )
+    h = err.value.history
+    assert h.reason == "J or a weight became NaN or inf"
+    assert h.iterations == 1 and h.max_change == [0.5]
+    assert h.loss == ([0.25 if reduction == "sum" else 0.125] if recorded else [])
+
+
+def _halves(first, last):
+    """128 samples: x = ``first`` for the first 64 (the sample that bounds J_start from
+    below), x = ``last`` for the other 64; y = 0."""
+    return np.repeat([[first, last]], 64, axis=1), np.zeros((1, 128))
+
+
+@pytest.mark.parametrize("w, diverged", [(1000.0, False), (1001.0, True)])
+def test_J_diverged_when_above_a_million_times_J_start_not_at_it(w, diverged):
+    # From w = 1: J_start = ½ · 64 = 32 from the last 64 samples, and the first 64 bound it by
+    # 0 from below (J of those is 0, so any J above 10⁶ × the floor is checked). w = 1000:
+    # J = 32 · 10⁶ exactly, no divergence; w = 1001: J = 32 · 1002001, diverged.
+    X, Y = _halves(0.0, 1.0)
+    if not diverged:
+        net, h = _line(X, Y, (1.0, 0.0), [(w, 0.0)])
+        assert h.loss == [32e6] and h.iterations == 1 and not h.converged
+        assert np.all(net.W[2] == w)
+        return
+    with pytest.raises(bp.TrainingDiverged, match=r"^training diverged at iteration 1: ") as err:
+        _line(X, Y, (1.0, 0.0), [(w, 0.0)])
+    assert err.value.history.reason == f"J rose from 32 to {32.0 * w * w:.4g}"
+    assert err.value.history.reason == "J rose from 32 to 3.206e+07"
+
+
+def _counting(m):
+    """A ``data_loss`` for ``iterate`` that counts its passes over all m samples."""
+    passes = []
+
+    def data_loss(n, X_, Y_):
+        passes.append(X_.shape[1]) if X_.shape[1] == m else None
+        return bp.loss(n, X_, Y_)
+
+    return data_loss, passes
+
+
+@pytest.mark.parametrize("w, diverged", [(1000.0, False), (1001.0, True)])
+def test_J_at_a_million_times_its_lower_bound_costs_no_pass_over_all_m(w, diverged):
+    # The first 64 samples (x = 1) hold all of J_start = 32: its lower bound is 32 too. J_start
+    # is evaluated (a pass over all m) only when J exceeds 10⁶ × the bound: not at J = 32 · 10⁶
+    # (w = 1000). Iteration 2 (w = 1.25, J = 50, below the estimate 64) needs no pass either.
+    X, Y = _halves(1.0, 0.0)
+    data_loss, passes = _counting(128)
+    if not diverged:
+        _, h = _line(X, Y, (1.0, 0.0), [(w, 0.0), (1.25, 0.0)], data_loss=data_loss)
+        assert h.loss == [32e6, 50.0] and h.iterations == 2
+        assert passes == []
+        return
+    with pytest.raises(bp.TrainingDiverged, match=r"J rose from 32 to 3\.206e"):
+        _line(X, Y, (1.0, 0.0), [(w, 0.0), (1.25, 0.0)], data_loss=data_loss)
+    assert passes == [128]
+
+
+class _KnownStart(_Jumps):
+    """``_Jumps`` whose J_start (Σ_i J_i at the start: ½ · 64 for ``_halves(0, 1)`` and
+    w = 1) the trainer knows for free."""
+
+    J_start = 32.0
+
+
+@pytest.mark.parametrize("stop", ["change", "loss"])
+def test_a_J_start_the_iteration_knows_costs_no_pass_over_all_m(stop):
+    # J = 32 · 1001² exceeds 10⁶ × the lower bound 0: J_start is needed (for the loss rule,
+    # from the start) and taken from the iteration, not from a forward pass over all m.
+    X, Y = _halves(0.0, 1.0)
+    data_loss, passes = _counting(128)
+    with pytest.raises(bp.TrainingDiverged, match=r"J rose from 32 to 3\.206e"):
+        _line(X, Y, (1.0, 0.0), [(1001.0, 0.0)], stop=stop, jumps=_KnownStart,
+              data_loss=data_loss)  # fmt: skip
+    assert passes == []
+
+
+@pytest.mark.parametrize(
+    "start, end, diverged",
+    [(1.0, 1e6, False), (1.0, 1.5e6, True), (0.25, 1e6, False), (2.0, 2e6, False),
+     (2.0, 2.5e6, True)],
+)  # fmt: skip
+def test_a_weight_diverged_when_above_a_million_times_the_largest_start_weight_or_1(
+    start, end, diverged
+):
+    # J is not recorded: the weights alone decide. The threshold is 10⁶ × max(largest |w|, |b|
+    # at the start, 1), and a weight at it has not diverged.
+    X, Y = np.ones((1, 2)), np.zeros((1, 2))
+    if not diverged:
+        net, h = _line(X, Y, (start, 0.0), [(end, 0.0)], recorded=False)
+        assert h.iterations == 1 and np.all(net.W[2] == end)
+        return
+    with pytest.raises(
+        bp.TrainingDiverged, match=r"^training diverged at iteration 1: the la"
+    ) as err:
+        _line(X, Y, (start, 0.0), [(end, 0.0)], recorded=False)
+    assert err.value.history.reason == f"the largest weight grew from {start:g} to {end:g}"
+
+
+@pytest.mark.parametrize("b, rose", [(2.0**-26, False), (1.25 * 2.0**-26, True)])
+def test_under_mean_the_rounding_floor_is_divided_by_m(b, rose):
+    # y = 1 = a at the start for x = (1, 1): J_start = 0. Under "mean" the floor is
+    # ε_mach ½ Σ y² / m = 2⁻⁵³. b = 2⁻²⁶: J = ½ · 2 · 2⁻⁵² / 2 = 2⁻⁵³, the floor: no rise;
+    # b = 1.25 · 2⁻²⁶: J = 1.5625 · 2⁻⁵³, a rise (below the floor 2⁻⁵² of "sum").
+    X, Y = np.ones((1, 2)), np.ones((1, 2))
+    _, h = _line(X, Y, (1.0, 0.0), [(1.0, b)], reduction="mean")
+    assert h.loss == [b * b / 2]
+    assert h.stalled == rose
+    assert h.reason == (
+        f"J rose from 0 to {b * b / 2:.4g}; α is probably too large"
+        if rose
+        else "Max: 1 iterations ran"
+    )
+
+
+@pytest.mark.parametrize(
+    "stop, boundary", [("change", 1.0), ("relative_change", 0.5), ("loss", 0.5)]
+)
+@pytest.mark.parametrize("above", [False, True])
+def test_each_stop_rule_fires_only_strictly_below_epsilon(stop, boundary, above):
+    # x = 1, y = 2, from w = 1 (J = ½) to w = 2 (J = 0): the change is 1, the largest weight 2,
+    # and J changed by ½. ε at the boundary (change < ε, change < ε × 2, |ΔJ| < ε) does not
+    # stop the run; the next float above it does.
+    X, Y = np.ones((1, 1)), np.full((1, 1), 2.0)
+    epsilon = np.nextafter(boundary, 2.0) if above else boundary
+    _, h = _line(X, Y, (1.0, 0.0), [(2.0, 0.0)], stop=stop, epsilon=epsilon)
+    assert h.loss == [0.0] and h.max_change == [1.0]
+    assert h.converged == above and not h.stalled
+    assert h.reason == (
+        bp.training._STOPPED_BY[stop].format(epsilon=epsilon) if above else "Max: 1 iterations ran"
+    )
+
+
+def test_iterate_prints_nothing_unless_verbose(capsys):
+    X, Y = np.ones((1, 1)), np.full((1, 1), 2.0)
+    _line(X, Y, (1.0, 0.0), [(2.0, 0.0)])
+    assert capsys.readouterr() == ("", "")
+    _line(X, Y, (1.0, 0.0), [(2.0, 0.0)], verbose=True)
+    assert "Max: 1 iterations ran" in capsys.readouterr().err

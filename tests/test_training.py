@@ -1,5 +1,6 @@
 import itertools
 import sys
+import warnings
 
 import numpy as np
 import pytest
@@ -842,3 +843,65 @@ def test_early_stopping_of_1_stops_at_the_first_iteration_without_improvement():
     assert h.reason == (
         "early stopping: no better validation loss in 1 iterations; the weights of iteration 1 kept"
     )
+
+
+# -- survivors of mutation testing, third run (bp.training.iterate) -------------------------
+
+
+def test_weight_decay_counts_in_the_recorded_J_never_divided_by_m():
+    # J = (Σ_i J_i) / m + (λ_wd / 2) Σ_l ‖W^l‖² under "mean", at the weights after each iteration.
+    X, Y = bp.data.moons(20, seed=0)
+    net = bp.Network((2, 3, 1), seed=0)
+    h = bp.train(net, X, Y, alpha=0.5, max_iter=2, epsilon=0.0, reduction="mean",
+                 weight_decay=0.25)  # fmt: skip
+    penalty = 0.125 * sum(float(np.sum(np.square(W))) for W in net.W.values())
+    assert h.loss[-1] == pytest.approx(bp.loss(net, X, Y) / 20 + penalty, rel=1e-14)
+    assert penalty > 1e-3 * h.loss[-1]
+
+
+def test_a_callback_returning_true_stops_training_with_that_reason(small_net):
+    net, X, Y = small_net
+    h = bp.train(net, X, Y, alpha=0.1, max_iter=10, epsilon=0.0, callback=lambda it, n, h: it == 2)
+    assert h.iterations == 2 and not h.converged
+    assert h.reason == "the callback returned True"
+
+
+def test_ctrl_c_is_the_reason_of_an_interrupted_run(small_net):
+    net, X, Y = small_net
+
+    def interrupt(it, net, history):
+        if it == 2:
+            raise KeyboardInterrupt
+
+    h = bp.train(net, X, Y, alpha=0.1, max_iter=10, epsilon=0.0, callback=interrupt)
+    assert h.interrupted and h.iterations == 2
+    assert h.reason == "interrupted (Ctrl-C); the weights of the last completed iteration"
+
+
+def test_an_overflow_to_inf_minus_inf_raises_training_diverged_without_a_warning():
+    # α = 10³⁰⁰ overflows the identity network's weights to ±inf, and J at them (the next
+    # gradient's forward pass, inside the iteration) meets inf − inf: NaN, silently.
+    X, Y = bp.data.moons(40, seed=0)
+    net = bp.Network((2, 8, 1), "identity", "identity", seed=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(bp.TrainingDiverged, match="J or a weight became NaN or inf"):
+            bp.train(net, X, Y, alpha=1e300, max_iter=20, epsilon=0.0)
+
+
+def test_a_full_batch_run_makes_one_backward_pass_per_iteration(monkeypatch):
+    # J after an iteration comes free with the next iteration's gradient; after the last
+    # iteration no gradient is needed, so J there is a forward pass alone.
+    backward_passes = []
+    real = bp.descent.backward
+
+    def spy(*args, **kwargs):
+        backward_passes.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(bp.descent, "backward", spy)
+    X, Y = bp.data.moons(40, seed=0)
+    net = bp.Network((2, 4, 1), seed=0)
+    h = bp.train(net, X, Y, alpha=0.5, max_iter=3, epsilon=0.0)
+    assert h.iterations == 3 and len(h.loss) == 3
+    assert len(backward_passes) == 3
