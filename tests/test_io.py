@@ -438,6 +438,7 @@ def test_an_entry_compressed_by_another_method_is_refused_naming_the_file(tmp_pa
     with pytest.raises(
         bp.ModelFileError,
         match=rf"^{re.escape(repr(str(path)))}: entry '\w+' is compressed "
-        rf"with zip method {method}; bp reads stored or deflated entries",
+        rf"with zip method {method}; bp reads stored or deflated entries \(NumPy's savez and "
+        r"savez_compressed\)$",
     ):
         bp.load(path)
