@@ -155,6 +155,7 @@ def worker(rank, world, port, saved_model, X, Y, settings, out) -> None:
         {"model": model.state_dict(), "optimizer": opt.state_dict(), "loss": losses},
         Path(out) / f"rank{rank}.pt",
     )
+    dist.barrier()  # no process leaves while the other still talks to it
     dist.destroy_process_group()
 
 
