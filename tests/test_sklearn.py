@@ -334,16 +334,22 @@ def test_fit_draws_its_seed_from_all_of_0_to_2_31_minus_2():
         np.testing.assert_array_equal(model.network_.W[l], net.W[l])
 
 
-@pytest.mark.parametrize("method", ["fit", "partial_fit"])
-def test_a_stalled_fit_warns_convergence_warning_with_its_reason(method):
-    # The step α=20 is too large: J rises without overflowing, so bp.train marks the run
-    # stalled and fit says why, as scikit-learn's MLP warns when it stops unconverged.
+def _stalled_fit(method: str):
+    """fit or partial_fit with a step α=20 too large: J rises without overflowing, so bp.train
+    marks the run stalled (the model and the warnings recorded; the call is in this file)."""
     X, y = np.random.default_rng(0).standard_normal((20, 2)), np.arange(20) % 2
     model = BPClassifier(hidden_layer_sizes=(8,), activation="relu", init="he", alpha=20.0,
                          optimizer="gd", max_iter=30, epsilon=0.0, random_state=0)  # fmt: skip
     classes = [[0, 1]] if method == "partial_fit" else []
     with pytest.warns(ConvergenceWarning) as record:
         getattr(model, method)(X, y, *classes)
+    return model, record
+
+
+@pytest.mark.parametrize("method", ["fit", "partial_fit"])
+def test_a_stalled_fit_warns_convergence_warning_with_its_reason(method):
+    # fit says why, as scikit-learn's MLP warns when it stops unconverged
+    model, record = _stalled_fit(method)
     [warning] = record
     assert model.history_.stalled and "α is probably too large" in model.history_.reason
     assert str(warning.message) == f"training stalled: {model.history_.reason}"
@@ -354,12 +360,7 @@ def test_a_stalled_fit_warns_convergence_warning_with_its_reason(method):
 @pytest.mark.skipif("MUTANT_UNDER_TEST" in os.environ, reason="mutmut's trampolines add frames")
 @pytest.mark.parametrize("method", ["fit", "partial_fit"])
 def test_the_stall_warning_points_at_the_callers_line(method):
-    X, y = np.random.default_rng(0).standard_normal((20, 2)), np.arange(20) % 2
-    model = BPClassifier(hidden_layer_sizes=(8,), activation="relu", init="he", alpha=20.0,
-                         optimizer="gd", max_iter=30, epsilon=0.0, random_state=0)  # fmt: skip
-    classes = [[0, 1]] if method == "partial_fit" else []
-    with pytest.warns(ConvergenceWarning) as record:
-        getattr(model, method)(X, y, *classes)
+    _, record = _stalled_fit(method)
     assert record[0].filename == __file__  # stacklevel=3: this line, not one inside bp/
 
 
